@@ -1,0 +1,130 @@
+// The resolved test configuration: the seed's YAML schema as one C++ struct,
+// its loader (defaults < --config file < --preset < command-line flags) and
+// its validation.  The same struct travels in the control protocol and lands
+// in results.json, through to_json/config_from_json.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+namespace ebt {
+
+// Any invalid configuration input.  what() is one line naming the key, flag
+// or value and what was expected; mains print it and exit with status 2.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct MachineConfig {
+    std::string ip;          // dotted IPv4, validated
+    std::string interface;   // may be empty for src_machine
+    std::string mac;         // "" = learn it (dst: from the receiver's ready message)
+    uint16_t control_port = 8080;
+};
+
+struct PatternConfig {
+    std::string name;
+    std::string type = "constant";   // constant | burst (others arrive with issue 3)
+    double burst_rate = 0;           // pps while bursting
+    double burst_duration = 0;       // s
+    double inter_burst_gap = 0;      // s
+};
+
+struct DiscoveryConfig {
+    bool enabled = false;
+    std::string method = "mdns";
+    double timeout = 10;
+};
+
+struct RealTimeConfig {
+    bool enabled = true;
+    double update_interval = 1.0;    // s
+};
+
+struct TestConfig {
+    // test_config
+    std::string name = "TwoMachineTest";
+    double duration_s = 60;          // > 0
+    std::string results_dir = "./results";
+
+    // traffic_config
+    uint64_t packet_rate = 10000;    // pps, > 0; ignored when rate_max
+    bool rate_max = false;           // "max": as fast as the port takes them
+    uint32_t packet_size = 1500;     // Ethernet frame bytes without FCS, 60..9000
+    uint32_t flows = 4;              // 1..65536
+    uint32_t threads = 1;            // TX lcores, >= 1
+    uint16_t src_port = 10000;       // UDP source port of flow 0; flow i uses src_port + i
+    uint16_t dst_port = 9;           // UDP destination port (discard)
+    std::vector<PatternConfig> patterns;
+
+    // network_config
+    MachineConfig src_machine{"198.18.0.1", "", "", 8080};
+    MachineConfig dst_machine{"198.18.0.2", "eth0", "", 8080};
+    std::string xdp_mode = "auto";   // auto | native | generic
+    DiscoveryConfig discovery;
+
+    // monitoring_config
+    double sample_rate = 1.0;        // s between samples, > 0
+    std::vector<std::string> metrics{"cpu_usage", "memory_usage", "network_stats", "xdp_stats"};
+    RealTimeConfig real_time;
+
+    // Not from YAML: where the values came from, for the results' record.
+    std::string preset;              // "" when none
+    std::string config_file;         // "" when none
+};
+
+// Command-line overrides, highest precedence.  Unset = not given.
+struct ConfigOverrides {
+    std::optional<std::string> dst_ip;
+    std::optional<std::string> dst_mac;
+    std::optional<std::string> rate;          // "PPS" or "max"
+    std::optional<std::string> duration;      // seconds
+    std::optional<std::string> size;
+    std::optional<std::string> flows;
+    std::optional<std::string> threads;
+    std::optional<std::string> name;
+    std::optional<std::string> results_dir;
+    std::optional<std::string> interface;     // receiver side
+    std::optional<std::string> xdp_mode;      // receiver side
+    std::optional<std::string> listen;        // receiver side: dst_machine.ip
+    std::optional<std::string> control_port;  // both sides: dst_machine.control_port
+};
+
+// Where presets/NAME.yaml are looked up: $EBT_PRESETS_DIR, then the source
+// tree's presets/ (compiled in), then the installed share directory.
+std::vector<std::string> preset_search_path();
+
+// Resolves a preset name (or a path to a .yaml file) to a readable file path.
+// Throws ConfigError naming the preset and the directories searched.
+std::string find_preset(const std::string& name_or_path);
+
+// Full resolution: defaults, then the config file (if not empty), then the
+// preset (if not empty), then the overrides; then validate().  Throws ConfigError.
+TestConfig resolve_config(const std::string& config_file, const std::string& preset,
+                          const ConfigOverrides& overrides);
+
+// Apply one YAML document (config file or preset) on top of cfg.  `origin`
+// names the file in messages.  Unknown keys are errors that name the key, its
+// line and the closest known key.  Throws ConfigError.
+void apply_yaml_file(TestConfig& cfg, const std::string& path);
+void apply_yaml_text(TestConfig& cfg, const std::string& yaml, const std::string& origin);
+
+// Range and format checks across the whole struct.  Throws ConfigError.
+void validate(const TestConfig& cfg);
+
+// Helpers shared by validation and the packet builder.
+bool parse_ipv4(const std::string& text, uint32_t& host_order_out);
+bool parse_mac(const std::string& text, uint8_t out[6]);
+
+// JSON form (the control protocol's configure message and results.json "config").
+boost::json::object to_json(const TestConfig& cfg);
+// Inverse of to_json; validates the result.  Throws ConfigError.
+TestConfig config_from_json(const boost::json::value& v);
+
+}  // namespace ebt
