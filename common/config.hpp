@@ -56,6 +56,8 @@ struct TestConfig {
     // traffic_config
     uint64_t packet_rate = 10000;    // pps, > 0; ignored when rate_max
     bool rate_max = false;           // "max": as fast as the port takes them
+                                     // (loaders then reset packet_rate to its default,
+                                     // so the JSON form round-trips exactly)
     uint32_t packet_size = 1500;     // Ethernet frame bytes without FCS, 60..9000
     uint32_t flows = 4;              // 1..65536
     uint32_t threads = 1;            // TX lcores, >= 1
