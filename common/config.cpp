@@ -18,6 +18,8 @@
 #include <boost/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "cli.hpp"
+
 namespace ebt {
 namespace {
 
@@ -58,34 +60,6 @@ std::string num_text(double d) {
     char buf[64];
     auto r = std::to_chars(buf, buf + sizeof buf, d);
     return std::string(buf, r.ptr);
-}
-
-size_t levenshtein(const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            size_t up = row[j];
-            size_t sub = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, sub});
-            diag = up;
-        }
-    }
-    return row[b.size()];
-}
-
-// Closest candidate, or "" when nothing is close enough to be a plausible typo.
-std::string closest(const std::string& word, const std::vector<std::string>& candidates) {
-    std::string best;
-    size_t best_d = SIZE_MAX;
-    for (const auto& c : candidates) {
-        size_t d = levenshtein(word, c);
-        if (d < best_d) { best_d = d; best = c; }
-    }
-    if (best.empty() || best_d > std::max<size_t>(2, word.size() / 2)) return "";
-    return best;
 }
 
 // Whole-string strict parsers: no sign, no spaces, no suffixes.
@@ -297,7 +271,7 @@ struct Walker {
             if (h == handlers.end()) {
                 std::vector<std::string> known;
                 for (const auto& p : handlers) known.push_back(p.first);
-                std::string hint = closest(e.key, known);
+                std::string hint = cli::closest_match(e.key, known);
                 std::string where = origin;
                 if (yaml && e.line > 0) where += ":" + std::to_string(e.line);
                 throw ConfigError(where + ": unknown key '" + full + "'" +
@@ -610,7 +584,7 @@ std::string find_preset(const std::string& name_or_path) {
         ec.clear();
     }
     std::string msg = "unknown preset '" + n + "'";
-    std::string hint = closest(n, {available.begin(), available.end()});
+    std::string hint = cli::closest_match(n, {available.begin(), available.end()});
     if (!hint.empty()) msg += " (did you mean '" + hint + "'?)";
     msg += "; searched";
     for (size_t i = 0; i < dirs.size(); ++i) msg += (i ? ", " : " ") + dirs[i];

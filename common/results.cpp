@@ -1,1 +1,380 @@
-// placeholder: owner fills this in
+#include "results.hpp"
+
+#include <sys/stat.h>
+
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <boost/json.hpp>
+
+#include "ebpf_test_shared.h"
+
+namespace ebt {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+json::array samples_json(const std::vector<CounterSample>& samples) {
+    json::array a;
+    a.reserve(samples.size());
+    for (const auto& s : samples) a.push_back(json::object{{"t_s", s.t_s}, {"packets", s.packets}, {"bytes", s.bytes}});
+    return a;
+}
+
+json::array flows_json(const std::vector<FlowCount>& flows) {
+    json::array a;
+    a.reserve(flows.size());
+    for (const auto& f : flows) a.push_back(json::object{{"flow_id", f.flow_id}, {"packets", f.packets}, {"bytes", f.bytes}});
+    return a;
+}
+
+json::object generator_json(const GeneratorReport& g) {
+    json::array threads;
+    for (const auto& t : g.threads)
+        threads.push_back(json::object{{"lcore", t.lcore},
+                                       {"queue", t.queue},
+                                       {"flows", t.flows},
+                                       {"packets", t.packets},
+                                       {"bytes", t.bytes},
+                                       {"tx_full_retries", t.tx_full_retries},
+                                       {"tx_full_dropped", t.tx_full_dropped}});
+    return {{"port_driver", g.port_driver},
+            {"port_mac", g.port_mac},
+            {"dst_mac", g.dst_mac},
+            {"sent_packets", g.sent_packets},
+            {"sent_bytes", g.sent_bytes},
+            {"tx_full_retries", g.tx_full_retries},
+            {"tx_full_dropped", g.tx_full_dropped},
+            {"elapsed_s", g.elapsed_s},
+            {"threads", std::move(threads)},
+            {"flows", flows_json(g.flows)},
+            {"samples", samples_json(g.samples)}};
+}
+
+// Strict readers for a report that came over the network.
+const json::value& field(const json::object& o, const char* key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr) throw std::invalid_argument(std::string("receiver report: missing field '") + key + "'");
+    return *v;
+}
+
+uint64_t read_u64(const json::object& o, const char* key) {
+    const auto& v = field(o, key);
+    if (v.is_uint64()) return v.as_uint64();
+    if (v.is_int64() && v.as_int64() >= 0) return static_cast<uint64_t>(v.as_int64());
+    throw std::invalid_argument(std::string("receiver report: field '") + key + "' must be a non-negative integer");
+}
+
+double read_double(const json::object& o, const char* key) {
+    const auto& v = field(o, key);
+    if (v.is_double()) return v.as_double();
+    if (v.is_int64()) return static_cast<double>(v.as_int64());
+    if (v.is_uint64()) return static_cast<double>(v.as_uint64());
+    throw std::invalid_argument(std::string("receiver report: field '") + key + "' must be a number");
+}
+
+std::string read_string(const json::object& o, const char* key) {
+    const auto& v = field(o, key);
+    if (!v.is_string()) throw std::invalid_argument(std::string("receiver report: field '") + key + "' must be a string");
+    return std::string(v.as_string());
+}
+
+const json::array& read_array(const json::object& o, const char* key) {
+    const auto& v = field(o, key);
+    if (!v.is_array()) throw std::invalid_argument(std::string("receiver report: field '") + key + "' must be an array");
+    return v.as_array();
+}
+
+const json::object& as_object(const json::value& v, const char* what) {
+    if (!v.is_object()) throw std::invalid_argument(std::string("receiver report: ") + what + " must be an object");
+    return v.as_object();
+}
+
+std::string fmt(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+std::string samples_csv(const std::vector<CounterSample>& samples) {
+    std::string out = "t_s,packets,bytes,interval_pps,interval_mbps\n";
+    const CounterSample* prev = nullptr;
+    for (const auto& s : samples) {
+        double pps = 0, mbps = 0;
+        if (prev != nullptr && s.t_s > prev->t_s) {
+            const double dt = s.t_s - prev->t_s;
+            pps = static_cast<double>(s.packets - prev->packets) / dt;
+            mbps = static_cast<double>(s.bytes - prev->bytes) * 8.0 / dt / 1e6;
+        }
+        out += fmt(s.t_s, 6) + "," + std::to_string(s.packets) + "," + std::to_string(s.bytes) + "," +
+               fmt(pps, 1) + "," + fmt(mbps, 3) + "\n";
+        prev = &s;
+    }
+    return out;
+}
+
+std::string sanitize(const std::string& name) {
+    std::string out;
+    for (char c : name) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
+    return out.empty() ? std::string("test") : out;
+}
+
+}  // namespace
+
+Summary summarize(const TestRecord& r) {
+    Summary s;
+    const auto& g = r.generator;
+    s.target_pps = r.config.rate_max ? 0.0 : static_cast<double>(r.config.packet_rate);
+    s.sent_packets = g.sent_packets;
+    if (g.elapsed_s > 0) {
+        s.achieved_pps = static_cast<double>(g.sent_packets) / g.elapsed_s;
+        s.throughput_mbps = static_cast<double>(g.sent_bytes) * 8.0 / g.elapsed_s / 1e6;
+    }
+    if (r.receiver) {
+        s.received_packets = r.receiver->test_packets;
+        s.lost_packets = static_cast<int64_t>(g.sent_packets) - static_cast<int64_t>(r.receiver->test_packets);
+        s.loss_pct = g.sent_packets == 0 ? 0.0
+                                         : 100.0 * static_cast<double>(*s.lost_packets) /
+                                               static_cast<double>(g.sent_packets);
+    }
+    return s;
+}
+
+json::object to_json(const ReceiverReport& r) {
+    return {{"mode", r.mode},
+            {"interface", r.interface},
+            {"mac", r.mac},
+            {"xdp_mode", r.xdp_mode},
+            {"rx_packets", r.rx_packets},
+            {"rx_bytes", r.rx_bytes},
+            {"test_packets", r.test_packets},
+            {"test_bytes", r.test_bytes},
+            {"other_packets", r.other_packets},
+            {"other_bytes", r.other_bytes},
+            {"stale_packets", r.stale_packets},
+            {"bad_flow_packets", r.bad_flow_packets},
+            {"drain_s", r.drain_s},
+            {"flows", flows_json(r.flows)},
+            {"samples", samples_json(r.samples)}};
+}
+
+ReceiverReport receiver_report_from_json(const json::value& v) {
+    const auto& o = as_object(v, "the report");
+    ReceiverReport r;
+    r.mode = read_string(o, "mode");
+    r.interface = read_string(o, "interface");
+    r.mac = read_string(o, "mac");
+    r.xdp_mode = read_string(o, "xdp_mode");
+    r.rx_packets = read_u64(o, "rx_packets");
+    r.rx_bytes = read_u64(o, "rx_bytes");
+    r.test_packets = read_u64(o, "test_packets");
+    r.test_bytes = read_u64(o, "test_bytes");
+    r.other_packets = read_u64(o, "other_packets");
+    r.other_bytes = read_u64(o, "other_bytes");
+    r.stale_packets = read_u64(o, "stale_packets");
+    r.bad_flow_packets = read_u64(o, "bad_flow_packets");
+    r.drain_s = read_double(o, "drain_s");
+    for (const auto& f : read_array(o, "flows")) {
+        const auto& fo = as_object(f, "a flow");
+        const uint64_t id = read_u64(fo, "flow_id");
+        if (id >= EBT_MAX_FLOWS) throw std::invalid_argument("receiver report: flow_id out of range");
+        r.flows.push_back({static_cast<uint32_t>(id), read_u64(fo, "packets"), read_u64(fo, "bytes")});
+    }
+    for (const auto& s : read_array(o, "samples")) {
+        const auto& so = as_object(s, "a sample");
+        r.samples.push_back({read_double(so, "t_s"), read_u64(so, "packets"), read_u64(so, "bytes")});
+    }
+    return r;
+}
+
+json::object results_json(const TestRecord& r) {
+    const Summary s = summarize(r);
+    json::object summary{{"target_pps", s.target_pps},
+                         {"achieved_pps", s.achieved_pps},
+                         {"sent_packets", s.sent_packets},
+                         {"received_packets", s.received_packets ? json::value(*s.received_packets) : json::value(nullptr)},
+                         {"lost_packets", s.lost_packets ? json::value(*s.lost_packets) : json::value(nullptr)},
+                         {"loss_pct", s.loss_pct ? json::value(*s.loss_pct) : json::value(nullptr)},
+                         {"throughput_mbps", s.throughput_mbps}};
+
+    json::array flows;
+    for (const auto& f : r.generator.flows) {
+        json::object row{{"flow_id", f.flow_id}, {"sent", f.packets}};
+        if (r.receiver) {
+            uint64_t received = 0;
+            if (f.flow_id < r.receiver->flows.size() && r.receiver->flows[f.flow_id].flow_id == f.flow_id)
+                received = r.receiver->flows[f.flow_id].packets;
+            row["received"] = received;
+            row["lost"] = static_cast<int64_t>(f.packets) - static_cast<int64_t>(received);
+        } else {
+            row["received"] = nullptr;
+            row["lost"] = nullptr;
+        }
+        flows.push_back(std::move(row));
+    }
+
+    return {{"schema_version", kResultsSchemaVersion},
+            {"test",
+             {{"name", r.name},
+              {"id", r.id},
+              {"started_at", r.started_at},
+              {"ended_at", r.ended_at},
+              {"duration_s", r.config.duration_s},
+              {"preset", r.config.preset.empty() ? json::value(nullptr) : json::value(r.config.preset)},
+              {"status", r.status},
+              {"status_reason", r.status_reason},
+              {"coordinated", r.coordinated}}},
+            {"config", to_json(r.config)},
+            {"summary", std::move(summary)},
+            {"flows", std::move(flows)},
+            {"generator", generator_json(r.generator)},
+            {"receiver", r.receiver ? json::value(to_json(*r.receiver)) : json::value(nullptr)}};
+}
+
+std::string results_csv(const TestRecord& r) {
+    // One row per flow, then an "all" row: the table analysts load.
+    std::string out = "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct\n";
+    const bool have_rx = r.receiver.has_value();
+    auto row = [&](const std::string& flow, uint64_t sent, uint64_t received) {
+        out += r.name + "," + std::to_string(r.id) + "," + flow + "," + std::to_string(sent) + ",";
+        if (!have_rx) {
+            out += ",,\n";
+            return;
+        }
+        const int64_t lost = static_cast<int64_t>(sent) - static_cast<int64_t>(received);
+        out += std::to_string(received) + "," + std::to_string(lost) + "," +
+               fmt(sent == 0 ? 0.0 : 100.0 * static_cast<double>(lost) / static_cast<double>(sent), 6) + "\n";
+    };
+    uint64_t total_rx = 0;
+    for (const auto& f : r.generator.flows) {
+        uint64_t received = 0;
+        if (have_rx && f.flow_id < r.receiver->flows.size()) received = r.receiver->flows[f.flow_id].packets;
+        total_rx += received;
+        row(std::to_string(f.flow_id), f.packets, received);
+    }
+    row("all", r.generator.sent_packets, have_rx ? r.receiver->test_packets : total_rx);
+    return out;
+}
+
+std::string results_markdown(const TestRecord& r) {
+    const Summary s = summarize(r);
+    std::ostringstream md;
+    md << "# Test " << r.name << "\n\n";
+    md << "- Status: **" << r.status << "**" << (r.status_reason.empty() ? "" : " (" + r.status_reason + ")") << "\n";
+    md << "- Test id: " << r.id << "\n- Started: " << r.started_at << "\n- Ended: " << r.ended_at << "\n";
+    md << "- Preset: " << (r.config.preset.empty() ? "none" : r.config.preset) << "\n";
+    md << "- Coordinated with xdp-recv: " << (r.coordinated ? "yes" : "no") << "\n\n";
+    md << "## Summary\n\n| metric | value |\n|---|---|\n";
+    md << "| target pps | " << (r.config.rate_max ? std::string("max") : fmt(s.target_pps, 0)) << " |\n";
+    md << "| achieved pps | " << fmt(s.achieved_pps, 1) << " |\n";
+    md << "| sent packets | " << s.sent_packets << " |\n";
+    md << "| received packets | " << (s.received_packets ? std::to_string(*s.received_packets) : "n/a") << " |\n";
+    md << "| lost packets | " << (s.lost_packets ? std::to_string(*s.lost_packets) : "n/a") << " |\n";
+    md << "| loss % | " << (s.loss_pct ? fmt(*s.loss_pct, 6) : "n/a") << " |\n";
+    md << "| throughput (L2, Mbps) | " << fmt(s.throughput_mbps, 3) << " |\n";
+    md << "| frame size (bytes, without FCS) | " << r.config.packet_size << " |\n";
+    md << "| tx_full retries / dropped | " << r.generator.tx_full_retries << " / " << r.generator.tx_full_dropped
+       << " |\n\n";
+    md << "achieved pps = sent packets / TX time (TSC, first burst to end of last burst).\n\n";
+    md << "## Flows\n\n| flow | sent | received | lost |\n|---|---|---|---|\n";
+    constexpr size_t kMaxRows = 64;
+    size_t shown = 0;
+    for (const auto& f : r.generator.flows) {
+        if (shown++ == kMaxRows) {
+            md << "\n(" << r.generator.flows.size() - kMaxRows << " more flows in results.csv)\n";
+            break;
+        }
+        md << "| " << f.flow_id << " | " << f.packets << " | ";
+        if (r.receiver && f.flow_id < r.receiver->flows.size()) {
+            const uint64_t rx = r.receiver->flows[f.flow_id].packets;
+            md << rx << " | " << static_cast<int64_t>(f.packets) - static_cast<int64_t>(rx) << " |\n";
+        } else {
+            md << "n/a | n/a |\n";
+        }
+    }
+    if (r.receiver) {
+        const auto& rx = *r.receiver;
+        md << "\n## Receiver\n\n- Interface: " << rx.interface << " (" << rx.mac << "), XDP mode " << rx.xdp_mode
+           << "\n- Frames seen by XDP: " << rx.rx_packets << ", test packets " << rx.test_packets
+           << ", other (passed) " << rx.other_packets << ", stale " << rx.stale_packets << ", bad flow id "
+           << rx.bad_flow_packets << "\n";
+    }
+    return md.str();
+}
+
+std::string results_dir_name(const std::string& started_at_iso, const std::string& name) {
+    // 2026-11-25T22:17:11.123Z -> 20261125_221711
+    std::string digits;
+    for (char c : started_at_iso.substr(0, 19))
+        if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
+    if (digits.size() != 14) digits = "00000000000000";
+    return "test_" + digits.substr(0, 8) + "_" + digits.substr(8, 6) + "_" + sanitize(name);
+}
+
+std::string create_results_dir(const std::string& base, const std::string& side, const std::string& dir_name) {
+    const fs::path parent = fs::path(base) / side;
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) throw std::runtime_error("cannot create results directory " + parent.string() + ": " + ec.message());
+    // Two tests started in the same second with the same name get _2, _3...
+    fs::path dir = parent / dir_name;
+    for (int n = 2; ::mkdir(dir.c_str(), 0755) != 0; ++n) {
+        if (errno != EEXIST || n > 1000)
+            throw std::runtime_error("cannot create results directory " + dir.string() + ": " + std::strerror(errno));
+        dir = parent / (dir_name + "_" + std::to_string(n));
+    }
+    fs::create_directories(dir / "raw_data", ec);
+    if (ec) throw std::runtime_error("cannot create " + (dir / "raw_data").string() + ": " + ec.message());
+    return dir.string();
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) throw std::runtime_error("cannot write " + tmp);
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+        throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+}
+
+void write_results(const std::string& dir, const TestRecord& r) {
+    const fs::path d(dir);
+    write_file_atomic((d / "raw_data" / "tx_samples.csv").string(), samples_csv(r.generator.samples));
+    if (r.receiver) write_file_atomic((d / "raw_data" / "rx_samples.csv").string(), samples_csv(r.receiver->samples));
+    write_file_atomic((d / "results.csv").string(), results_csv(r));
+    write_file_atomic((d / "results.md").string(), results_markdown(r));
+    // results.json last: its presence means the directory is complete.
+    write_file_atomic((d / "results.json").string(), json::serialize(results_json(r)) + "\n");
+}
+
+void write_receiver_results(const std::string& dir, const TestRecord& id, const ReceiverReport& report) {
+    const fs::path d(dir);
+    write_file_atomic((d / "raw_data" / "rx_samples.csv").string(), samples_csv(report.samples));
+    json::object doc{{"schema_version", kResultsSchemaVersion},
+                     {"test",
+                      {{"name", id.name},
+                       {"id", id.id},
+                       {"started_at", id.started_at},
+                       {"ended_at", id.ended_at},
+                       {"status", id.status},
+                       {"status_reason", id.status_reason}}},
+                     {"config", to_json(id.config)},
+                     {"receiver", to_json(report)}};
+    write_file_atomic((d / "results.json").string(), json::serialize(doc) + "\n");
+}
+
+}  // namespace ebt

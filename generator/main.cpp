@@ -1,1 +1,410 @@
-int main() { return 0; }
+// dpdk-gen: the source machine's side.  `dpdk-gen <EAL options> -- <options>`.
+// Thin: EAL, options and the order of a test here; the work in port (DPDK
+// port), tx_engine (the TX lcores), coordinator (control protocol) and
+// common/ (config, packets, results).
+#include <csignal>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "cli.hpp"
+#include "config.hpp"
+#include "coordinator.hpp"
+#include "log.hpp"
+#include "packet.hpp"
+#include "pacing.hpp"
+#include "port.hpp"
+#include "results.hpp"
+#include "tx_engine.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: dpdk-gen [EAL options] -- [options]
+  --config FILE        YAML configuration (the seed's schema; see config.yaml)
+  --preset NAME        quick_test | performance_test | stress_test, or a preset file path
+  --dst-ip IP          receiver address (network_config.dst_machine.ip)
+  --dst-mac MAC        destination MAC (default: the receiver's, learned over the control connection)
+  --rate PPS|max       packets per second, or max (as fast as the port takes them)
+  --duration S         seconds of traffic
+  --size B             Ethernet frame bytes without FCS, 60..9000
+  --flows N            flows (UDP source ports from traffic_config.src_port), 1..65536
+  --threads N          TX lcores (EAL must give N worker lcores, e.g. -l 0-N)
+  --name NAME          test name (results directory suffix)
+  --results-dir DIR    results root (default ./results)
+  --control-port N     xdp-recv's control port (network_config.dst_machine.control_port)
+  --no-coordination    send without xdp-recv (needs --dst-mac or dst_machine.mac)
+  --dry-run            print the resolved config and the plan, send nothing
+  --verbose            debug detail in the log
+  --help               this text
+Precedence: built-in defaults < --config < --preset < flags.
+)";
+
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+extern "C" void on_signal(int signo) {
+    g_signal.store(signo);
+    g_stop.store(true);
+}
+
+// rte_eal_cleanup on every exit path after a successful rte_eal_init.
+struct EalSession {
+    ~EalSession() { rte_eal_cleanup(); }
+};
+
+uint64_t clock_ns(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::string mac_text(const std::array<uint8_t, 6>& m) {
+    char buf[18];
+    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    return buf;
+}
+
+std::string port_driver(uint16_t port_id) {
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(port_id, &info) != 0 || info.driver_name == nullptr) return "unknown";
+    return info.driver_name;
+}
+
+boost::json::object plan_json(const ebt::TxPlan& plan, const std::vector<unsigned>& lcores) {
+    boost::json::array threads;
+    for (size_t i = 0; i < plan.threads.size(); ++i) {
+        const auto& t = plan.threads[i];
+        threads.push_back({{"lcore", lcores.at(i)},
+                           {"queue", t.queue_id},
+                           {"first_flow", t.first_flow},
+                           {"flows", t.flow_count},
+                           {"target_pps", t.target_pps},
+                           {"packets", t.unlimited ? boost::json::value(nullptr) : boost::json::value(t.total_packets)},
+                           {"burst", t.burst}});
+    }
+    return {{"rate", plan.rate_max ? boost::json::value("max") : boost::json::value(plan.total_pps)},
+            {"total_packets", plan.rate_max ? boost::json::value(nullptr) : boost::json::value(plan.total_packets)},
+            {"threads", std::move(threads)}};
+}
+
+// Everything a run needs once the options are valid.
+struct RunSetup {
+    ebt::TestConfig cfg;
+    bool coordinated = true;
+    bool dry_run = false;
+    std::optional<std::array<uint8_t, 6>> dst_mac;   // from flag or config
+};
+
+// Options and configuration; throws ConfigError / UsageError (exit 2).
+RunSetup parse_options(int argc, char** argv) {
+    const auto args = ebt::cli::parse(argc, argv,
+                                      {{"config", true},
+                                       {"preset", true},
+                                       {"dst-ip", true},
+                                       {"dst-mac", true},
+                                       {"rate", true},
+                                       {"duration", true},
+                                       {"size", true},
+                                       {"flows", true},
+                                       {"threads", true},
+                                       {"name", true},
+                                       {"results-dir", true},
+                                       {"control-port", true},
+                                       {"no-coordination", false},
+                                       {"dry-run", false},
+                                       {"verbose", false},
+                                       {"help", false}});
+    if (args.has("help")) {
+        std::cout << kUsage;
+        std::exit(0);
+    }
+    ebt::ConfigOverrides o;
+    auto take = [&](const char* name, std::optional<std::string>& into) {
+        if (const auto* v = args.value(name)) into = *v;
+    };
+    take("dst-ip", o.dst_ip);
+    take("dst-mac", o.dst_mac);
+    take("rate", o.rate);
+    take("duration", o.duration);
+    take("size", o.size);
+    take("flows", o.flows);
+    take("threads", o.threads);
+    take("name", o.name);
+    take("results-dir", o.results_dir);
+    take("control-port", o.control_port);
+    const auto* config = args.value("config");
+    const auto* preset = args.value("preset");
+    RunSetup s;
+    s.cfg = ebt::resolve_config(config ? *config : "", preset ? *preset : "", o);
+    s.coordinated = !args.has("no-coordination");
+    s.dry_run = args.has("dry-run");
+    ebt::log::set_verbose(args.has("verbose"));
+    if (!s.cfg.dst_machine.mac.empty()) {
+        std::array<uint8_t, 6> m{};
+        ebt::parse_mac(s.cfg.dst_machine.mac, m.data());  // validated already
+        s.dst_mac = m;
+    }
+    if (!s.coordinated && !s.dst_mac)
+        throw ebt::ConfigError("--no-coordination needs the destination MAC: pass --dst-mac or set "
+                               "network_config.dst_machine.mac");
+    // Refuse what this version cannot do rather than send something else.
+    for (const auto& p : s.cfg.patterns)
+        if (p.type != "constant")
+            throw ebt::ConfigError("traffic_config.patterns: pattern '" + p.name + "' of type " + p.type +
+                                   " is not supported yet (constant rate only)");
+    if (s.cfg.discovery.enabled)
+        throw ebt::ConfigError("network_config.discovery.enabled: mDNS discovery is not supported yet; "
+                               "set network_config.dst_machine.ip or --dst-ip");
+    const unsigned workers = rte_lcore_count() - 1;
+    const auto plan_threads = std::min(s.cfg.threads, s.cfg.flows);
+    if (plan_threads > workers)
+        throw ebt::ConfigError("traffic_config.threads: " + std::to_string(s.cfg.threads) + " TX threads need " +
+                               std::to_string(plan_threads) + " worker lcores, EAL has " + std::to_string(workers) +
+                               " (give more with -l, e.g. -l 0-" + std::to_string(plan_threads) + ")");
+    return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    ebt::log::set_program("dpdk-gen");
+    const int eal_args = rte_eal_init(argc, argv);
+    if (eal_args < 0) {
+        std::cerr << "dpdk-gen: error: EAL initialisation failed: " << rte_strerror(rte_errno)
+                  << " (check the EAL options before --)\n";
+        return 2;
+    }
+    EalSession eal;
+    argc -= eal_args;
+    argv += eal_args;
+
+    RunSetup setup;
+    std::unique_ptr<ebt::Port> port;
+    ebt::TxPlan plan;
+    std::vector<unsigned> lcores;
+    try {
+        setup = parse_options(argc, argv);
+        plan = ebt::plan_tx(setup.cfg);
+        unsigned lcore = 0;
+        RTE_LCORE_FOREACH_WORKER(lcore) {
+            if (lcores.size() < plan.threads.size()) lcores.push_back(lcore);
+        }
+        ebt::PortSetup ps;
+        ps.tx_queues = static_cast<uint16_t>(plan.threads.size());
+        ps.frame_len = setup.cfg.packet_size;
+        port = std::make_unique<ebt::Port>(ps);
+    } catch (const std::exception& e) {
+        std::cerr << "dpdk-gen: error: " << e.what() << "\n";
+        return 2;
+    }
+    ebt::TestConfig& cfg = setup.cfg;
+
+    if (setup.dry_run) {
+        boost::json::object out{{"config", ebt::to_json(cfg)},
+                                {"plan", plan_json(plan, lcores)},
+                                {"port",
+                                 {{"id", port->id()},
+                                  {"driver", port_driver(port->id())},
+                                  {"mac", mac_text(port->mac())},
+                                  {"link_speed_mbps", port->link_speed_mbps()}}},
+                                {"coordinated", setup.coordinated}};
+        std::cout << boost::json::serialize(out) << "\n";
+        return 0;
+    }
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+
+    ebt::TestRecord record;
+    record.name = cfg.name;
+    record.config = cfg;
+    record.coordinated = setup.coordinated;
+    record.id = static_cast<uint16_t>(std::random_device{}());
+    const uint64_t tsc_hz = rte_get_tsc_hz();
+    // The test epoch: one instant read on both clocks.  tx_ns in every
+    // packet is TSC time since epoch_tsc; the receiver learns epoch_tai_ns.
+    const uint64_t epoch_tsc = rte_rdtsc();
+    const uint64_t epoch_tai_ns = clock_ns(CLOCK_TAI);
+
+    std::unique_ptr<ebt::ReceiverLink> link;
+    std::array<uint8_t, 6> dst_mac{};
+    try {
+        if (setup.coordinated) {
+            link = std::make_unique<ebt::ReceiverLink>(cfg);
+            const auto ready = link->configure(record.id, epoch_tai_ns);
+            ebt::log::info("receiver ready: " + ready.interface + " " + ready.mac + ", XDP " + ready.xdp_mode);
+            if (!setup.dst_mac) ebt::parse_mac(ready.mac, dst_mac.data());
+        }
+        if (setup.dst_mac) dst_mac = *setup.dst_mac;
+    } catch (const std::exception& e) {
+        ebt::log::error(std::string("coordination failed: ") + e.what());
+        return 1;
+    }
+
+    record.started_at = ebt::now_iso8601();
+    std::string dir;
+    try {
+        dir = ebt::create_results_dir(cfg.results_dir, "two_machine",
+                                      ebt::results_dir_name(record.started_at, record.name));
+    } catch (const std::exception& e) {
+        ebt::log::error(e.what());
+        if (link) link->abort(e.what());
+        return 1;
+    }
+    ebt::log::open_file(dir + "/dpdk-gen.log");
+
+    // TX lcore contexts (not movable: they hold atomics).
+    std::vector<std::unique_ptr<ebt::TxLcoreContext>> contexts;
+    std::vector<ebt::TxLcoreContext*> views;
+    ebt::FrameSpec spec;
+    spec.src_mac = port->mac();
+    spec.dst_mac = dst_mac;
+    ebt::parse_ipv4(cfg.src_machine.ip, spec.src_ip);
+    ebt::parse_ipv4(cfg.dst_machine.ip, spec.dst_ip);
+    spec.src_port_base = cfg.src_port;
+    spec.dst_port = cfg.dst_port;
+    spec.frame_len = cfg.packet_size;
+    spec.test_id = record.id;
+    spec.flows = cfg.flows;
+    std::string incomplete;
+    for (const auto& t : plan.threads) {
+        auto c = std::make_unique<ebt::TxLcoreContext>();
+        c->port_id = port->id();
+        c->pool = port->tx_pool(t.queue_id);
+        c->plan = t;
+        c->spec = spec;
+        c->tsc_hz = tsc_hz;
+        c->epoch_tsc = epoch_tsc;
+        c->stop = &g_stop;
+        views.push_back(c.get());
+        contexts.push_back(std::move(c));
+    }
+    try {
+        for (auto& c : contexts) ebt::prepare_tx_lcore(*c);
+        if (link) link->start();
+    } catch (const std::exception& e) {
+        incomplete = std::string("test did not start: ") + e.what();
+    }
+
+    ebt::GeneratorReport& gen = record.generator;
+    if (incomplete.empty()) {
+        // All lcores share one schedule origin shortly after launch.  A paced
+        // run ends at its exact packet total (due before the duration); the
+        // deadline only bounds a port too slow for the rate, with room for
+        // catching up after a stall: duration + 10% + 0.5 s.  rate max ends
+        // at the duration.
+        const uint64_t start_tsc = rte_rdtsc() + tsc_hz / 1000;
+        const double limit_s = cfg.rate_max ? cfg.duration_s : cfg.duration_s * 1.1 + 0.5;
+        const uint64_t deadline_tsc = start_tsc + static_cast<uint64_t>(limit_s * static_cast<double>(tsc_hz));
+        for (size_t i = 0; i < contexts.size(); ++i) {
+            contexts[i]->start_tsc = start_tsc;
+            contexts[i]->deadline_tsc = deadline_tsc;
+            rte_eal_remote_launch(ebt::tx_lcore_main, contexts[i].get(), lcores[i]);
+        }
+        ebt::log::info("sending: " + std::string(cfg.rate_max ? "max" : std::to_string(cfg.packet_rate)) +
+                       " pps for " + std::to_string(cfg.duration_s) + " s, " + std::to_string(cfg.flows) +
+                       " flows, " + std::to_string(cfg.packet_size) + "-byte frames, " +
+                       std::to_string(plan.threads.size()) + " TX lcore(s), port " + port_driver(port->id()));
+
+        // The main lcore samples the TX counters until every lcore is done.
+        const auto period = std::chrono::duration<double>(cfg.sample_rate);
+        const auto t0 = std::chrono::steady_clock::now();
+        auto next = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(period);
+        auto all_finished = [&] {
+            for (const auto* c : views)
+                if (!c->stats.finished.load()) return false;
+            return true;
+        };
+        while (!all_finished()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            if (std::chrono::steady_clock::now() < next) continue;
+            const auto totals = ebt::sum_tx_stats(views);
+            const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            gen.samples.push_back({t, totals.packets, totals.bytes});
+            if (cfg.real_time.enabled)
+                ebt::log::info("t=" + std::to_string(static_cast<int>(t)) + "s sent " + std::to_string(totals.packets));
+            next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(period);
+        }
+        rte_eal_mp_wait_lcore();
+        if (g_signal.load() != 0)
+            incomplete = std::string("interrupted by ") + (g_signal.load() == SIGINT ? "SIGINT" : "SIGTERM");
+    }
+
+    // Collect.
+    uint64_t first_start = UINT64_MAX, last_end = 0;
+    for (size_t i = 0; i < contexts.size(); ++i) {
+        const auto& c = *contexts[i];
+        ebt::TxThreadReport t;
+        t.lcore = lcores[i];
+        t.queue = c.plan.queue_id;
+        t.flows = c.plan.flow_count;
+        t.packets = c.stats.packets.load();
+        t.bytes = c.stats.bytes.load();
+        t.tx_full_retries = c.stats.tx_full_retries.load();
+        t.tx_full_dropped = c.stats.tx_full_dropped.load();
+        gen.threads.push_back(t);
+        gen.sent_packets += t.packets;
+        gen.sent_bytes += t.bytes;
+        gen.tx_full_retries += t.tx_full_retries;
+        gen.tx_full_dropped += t.tx_full_dropped;
+        for (uint32_t f = 0; f < c.plan.flow_count; ++f)
+            gen.flows.push_back({c.plan.first_flow + f, c.flow_sent[f], c.flow_sent[f] * cfg.packet_size});
+        if (c.stats.end_tsc.load() != 0) {
+            first_start = std::min(first_start, c.stats.start_tsc.load());
+            last_end = std::max(last_end, c.stats.end_tsc.load());
+        }
+    }
+    if (last_end > first_start) gen.elapsed_s = static_cast<double>(last_end - first_start) / static_cast<double>(tsc_hz);
+    gen.samples.push_back({gen.elapsed_s, gen.sent_packets, gen.sent_bytes});
+    gen.port_driver = port_driver(port->id());
+    gen.port_mac = mac_text(port->mac());
+    gen.dst_mac = mac_text(dst_mac);
+
+    if (link) {
+        try {
+            if (incomplete.empty()) {
+                record.receiver = link->stop(gen.sent_packets);
+            } else {
+                link->abort(incomplete);
+            }
+        } catch (const std::exception& e) {
+            incomplete = std::string("no results from the receiver: ") + e.what();
+        }
+    }
+    port->close();
+
+    record.ended_at = ebt::now_iso8601();
+    record.status = incomplete.empty() ? "complete" : "incomplete";
+    record.status_reason = incomplete;
+    try {
+        ebt::write_results(dir, record);
+    } catch (const std::exception& e) {
+        ebt::log::error(e.what());
+        return 1;
+    }
+
+    const ebt::Summary s = ebt::summarize(record);
+    char line[512];
+    std::snprintf(line, sizeof line, "sent %llu, received %s, lost %s (%s%%), achieved %.1f pps of %s target, %.3f Mbps",
+                  static_cast<unsigned long long>(s.sent_packets),
+                  s.received_packets ? std::to_string(*s.received_packets).c_str() : "n/a",
+                  s.lost_packets ? std::to_string(*s.lost_packets).c_str() : "n/a",
+                  s.loss_pct ? std::to_string(*s.loss_pct).c_str() : "n/a", s.achieved_pps,
+                  cfg.rate_max ? "max" : std::to_string(cfg.packet_rate).c_str(), s.throughput_mbps);
+    ebt::log::info(line);
+    if (!incomplete.empty()) ebt::log::warn("test incomplete: " + incomplete);
+    ebt::log::info("results: " + dir);
+    ebt::log::close_file();
+    return incomplete.empty() ? 0 : 1;
+}

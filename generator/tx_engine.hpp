@@ -1,0 +1,91 @@
+// The TX lcore loop (modeled on testpmd's txonly engine, with TRex-style TSC
+// pacing).  One TxLcoreContext per TX lcore: the main lcore fills the inputs,
+// calls prepare_tx_lcore() (builds the flow templates; allocates), launches
+// tx_lcore_main() with rte_eal_remote_launch(), reads `stats` while it runs
+// and reads `flow_sent` after rte_eal_wait_lcore().
+//
+// Per burst: allocate, copy each packet's flow template, stamp_frame(seq,
+// tx_ns), rte_eth_tx_burst; unsent packets are retried (tx_full_retries)
+// until sent or stop/deadline, then freed and counted in tx_full_dropped.
+// Flows round-robin; per-flow seq starts at 0 and is contiguous.
+//
+// Pacing (not rate_max): packet k of this lcore is due at
+// start + ceil(k * hz / target_pps); a burst of n goes out when its last
+// packet is due.  After a stall (more than one burst interval behind) the
+// schedule is kept and caught up at no more than twice the rate, one burst
+// at a time (counted in late_bursts / late_packets), so the total stays
+// exact without back-to-back micro-bursts.  Stops exactly at
+// plan.total_packets (unless unlimited) or at the deadline.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "packet.hpp"
+#include "pacing.hpp"
+
+struct rte_mempool;
+
+namespace ebt {
+
+struct alignas(64) TxLcoreStats {
+    // Written only by the owning lcore (relaxed stores); read by anyone.
+    std::atomic<uint64_t> packets{0};          // accepted by rte_eth_tx_burst
+    std::atomic<uint64_t> bytes{0};            // frame bytes (no FCS) of those
+    std::atomic<uint64_t> bursts{0};           // bursts completed (all packets accepted)
+    std::atomic<uint64_t> tx_full_retries{0};  // rte_eth_tx_burst calls that left packets unsent
+    std::atomic<uint64_t> tx_full_dropped{0};  // unsent when stop/deadline came; freed, not in packets
+    std::atomic<uint64_t> alloc_failures{0};   // rte_pktmbuf_alloc_bulk failures (retried)
+    std::atomic<uint64_t> late_bursts{0};      // pacing: bursts sent over one burst interval late
+    std::atomic<uint64_t> late_packets{0};     // pacing: packets in those bursts
+    std::atomic<uint64_t> start_tsc{0};        // first burst's schedule origin
+    std::atomic<uint64_t> end_tsc{0};          // when the loop ended
+    std::atomic<bool> running{false};
+    std::atomic<bool> finished{false};
+};
+
+enum class TxEndReason : int { kNotRun = 0, kTotalReached, kStopFlag, kDeadline };
+
+struct TxLcoreContext {
+    // ---- inputs (set before prepare_tx_lcore / launch) ----
+    uint16_t port_id = 0;
+    rte_mempool* pool = nullptr;   // Port::tx_pool(plan.queue_id)
+    TxThreadPlan plan;             // queue, flows, rate, total, burst
+    FrameSpec spec;                // spec.flows = the test's total flow count
+    uint64_t tsc_hz = 0;           // rte_get_tsc_hz()
+    uint64_t epoch_tsc = 0;        // TSC value of the test epoch: tx_ns = ns since then
+    uint64_t start_tsc = 0;        // first packet due at this TSC (lcore waits); 0 = at launch
+    uint64_t deadline_tsc = 0;     // hard stop; 0 = none
+    const std::atomic<bool>* stop = nullptr;  // checked once per burst; may be null
+
+    // ---- built by prepare_tx_lcore ----
+    std::vector<uint8_t> hdr_templates;  // flow_count x kTemplateStride: first kMinFrameLen bytes
+    std::vector<uint8_t> tail;           // bytes kMinFrameLen..frame_len (same for all flows)
+    std::vector<uint32_t> flow_seq;      // next seq per local flow
+
+    // ---- outputs ----
+    TxLcoreStats stats;
+    std::vector<uint64_t> flow_sent;     // per local flow (global id = plan.first_flow + i)
+    TxEndReason end_reason = TxEndReason::kNotRun;
+    int rc = 0;                          // tx_lcore_main's return value (-EINVAL on bad context)
+
+    static constexpr uint32_t kTemplateStride = 64;
+};
+
+// Builds the templates and zeroes the outputs (main lcore; allocates; throws
+// std::invalid_argument on an inconsistent context).
+void prepare_tx_lcore(TxLcoreContext& ctx);
+
+// rte_eal_remote_launch entry point; arg = TxLcoreContext*.  Returns 0, or
+// -EINVAL if the context was not prepared.
+int tx_lcore_main(void* arg);
+
+// Sum of all lcores' stats (main lcore, any time).
+struct TxTotals {
+    uint64_t packets = 0, bytes = 0, bursts = 0, tx_full_retries = 0, tx_full_dropped = 0,
+             alloc_failures = 0, late_bursts = 0, late_packets = 0;
+};
+TxTotals sum_tx_stats(const std::vector<TxLcoreContext*>& lcores);
+
+}  // namespace ebt

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The one list of Debian 12 packages eBPF-Test needs to build, test and run.
+# Idempotent: runs `apt-get update` once and installs only what is missing.
+# Usage: tools/deps.sh [--print]   (--print lists the packages and exits)
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  meson ninja-build pkg-config g++ clang llvm
+  # DPDK 22.11 (libraries and headers; dpdk brings dpdk-testpmd for benchmarks)
+  dpdk-dev libdpdk-dev dpdk
+  # BPF: libbpf, bpftool (skeletons, vmlinux.h), libelf/zlib for libbpf
+  libbpf-dev bpftool libelf-dev zlib1g-dev
+  # C++ libraries: Boost 1.81 (Asio, JSON, Beast), yaml-cpp, GoogleTest
+  libboost1.81-dev libboost-json1.81-dev libyaml-cpp-dev libgtest-dev
+  # testbed: ip netns / veth
+  iproute2
+  # tests: libpcap reads net_pcap captures; python3-jsonschema validates
+  # results.json against its schema (reasons in ARCHITECTURE.md)
+  libpcap-dev python3 python3-jsonschema
+)
+
+if [[ "${1:-}" == "--print" ]]; then
+  printf '%s\n' "${PACKAGES[@]}"
+  exit 0
+fi
+
+if [[ $EUID -ne 0 ]]; then
+  echo "tools/deps.sh: must run as root (it installs Debian packages)" >&2
+  exit 2
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Two "machines" on one box: network namespaces <P>-src and <P>-dst joined by
+# a veth pair (<P>-s0 in src, <P>-d0 in dst), addressed in the RFC 2544
+# benchmarking range: 198.18.0.1/24 (source) and 198.18.0.2/24 (destination).
+# P is $EBT_TESTBED (default "ebt"; at most 11 characters, so interface names
+# fit IFNAMSIZ).  Tests use their own P so runs never collide.
+#
+#   tools/testbed.sh up       create what is missing (idempotent)
+#   tools/testbed.sh down     remove the two namespaces (the veth goes with them)
+#   tools/testbed.sh status   show what exists; exit 0 if the testbed is complete
+#   tools/testbed.sh env      print shell assignments for scripts (eval)
+set -euo pipefail
+
+P="${EBT_TESTBED:-ebt}"
+if [[ ! "$P" =~ ^[a-z0-9][a-z0-9-]{0,10}$ ]]; then
+  echo "testbed: EBT_TESTBED='$P': expected 1-11 characters of [a-z0-9-]" >&2
+  exit 2
+fi
+SRC_NS="$P-src" DST_NS="$P-dst"
+SRC_IF="$P-s0" DST_IF="$P-d0"
+SRC_IP=198.18.0.1 DST_IP=198.18.0.2 PREFIX_LEN=24
+
+ns_exists() { ip netns list | awk '{print $1}' | grep -qx "$1"; }
+in_ns() { ip netns exec "$1" "${@:2}"; }
+
+up() {
+  for ns in "$SRC_NS" "$DST_NS"; do
+    ns_exists "$ns" || ip netns add "$ns"
+    in_ns "$ns" ip link set lo up
+    # No IPv6 autoconfiguration chatter: the receiver should see only what
+    # the test sends, ARP and the control connection.
+    in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  done
+  if ! in_ns "$SRC_NS" ip link show "$SRC_IF" &>/dev/null; then
+    # A half-made pair (one end left in a namespace) is removed first.
+    in_ns "$DST_NS" ip link del "$DST_IF" &>/dev/null || true
+    ip link add "$SRC_IF" netns "$SRC_NS" type veth peer name "$DST_IF" netns "$DST_NS"
+  fi
+  in_ns "$SRC_NS" ip addr replace "$SRC_IP/$PREFIX_LEN" dev "$SRC_IF"
+  in_ns "$DST_NS" ip addr replace "$DST_IP/$PREFIX_LEN" dev "$DST_IF"
+  in_ns "$SRC_NS" ip link set "$SRC_IF" up
+  in_ns "$DST_NS" ip link set "$DST_IF" up
+  echo "testbed $P up: $SRC_NS/$SRC_IF $SRC_IP <-> $DST_NS/$DST_IF $DST_IP"
+}
+
+down() {
+  local ns
+  for ns in "$SRC_NS" "$DST_NS"; do
+    if ns_exists "$ns"; then
+      # Processes still inside would keep the namespace's devices alive.
+      local pids
+      pids=$(ip netns pids "$ns" 2>/dev/null || true)
+      [[ -n "$pids" ]] && kill -TERM $pids 2>/dev/null || true
+      ip netns del "$ns"
+    fi
+  done
+  echo "testbed $P down"
+}
+
+status() {
+  local ok=0
+  for ns in "$SRC_NS" "$DST_NS"; do
+    if ns_exists "$ns"; then echo "namespace $ns: present"; else echo "namespace $ns: missing"; ok=1; fi
+  done
+  if ns_exists "$SRC_NS" && in_ns "$SRC_NS" ip -br addr show "$SRC_IF" 2>/dev/null; then :; else echo "$SRC_IF: missing"; ok=1; fi
+  if ns_exists "$DST_NS" && in_ns "$DST_NS" ip -br addr show "$DST_IF" 2>/dev/null; then :; else echo "$DST_IF: missing"; ok=1; fi
+  if ns_exists "$DST_NS"; then
+    in_ns "$DST_NS" ip -d link show "$DST_IF" 2>/dev/null | grep -o 'prog/xdp id [0-9]*' | sed 's/^/XDP on '"$DST_IF"': /' || true
+  fi
+  return $ok
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  env)
+    printf 'SRC_NS=%s\nDST_NS=%s\nSRC_IF=%s\nDST_IF=%s\nSRC_IP=%s\nDST_IP=%s\n' \
+      "$SRC_NS" "$DST_NS" "$SRC_IF" "$DST_IF" "$SRC_IP" "$DST_IP" ;;
+  *) echo "usage: tools/testbed.sh up|down|status|env  (EBT_TESTBED=prefix, default ebt)" >&2; exit 2 ;;
+esac
