@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <boost/json.hpp>
 
@@ -124,6 +125,27 @@ std::string samples_csv(const std::vector<CounterSample>& samples) {
     return out;
 }
 
+// Received packets per flow id, whatever order (or gaps) the report has.
+std::unordered_map<uint32_t, uint64_t> received_by_flow(const ReceiverReport& rx) {
+    std::unordered_map<uint32_t, uint64_t> m;
+    m.reserve(rx.flows.size());
+    for (const auto& f : rx.flows) m[f.flow_id] += f.packets;
+    return m;
+}
+
+uint64_t lookup(const std::unordered_map<uint32_t, uint64_t>& m, uint32_t flow_id) {
+    const auto it = m.find(flow_id);
+    return it == m.end() ? 0 : it->second;
+}
+
+// RFC 4180: quote a field holding a comma, quote or line break.
+std::string csv_field(const std::string& v) {
+    if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+    std::string out = "\"";
+    for (char c : v) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
 std::string sanitize(const std::string& name) {
     std::string out;
     for (char c : name) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
@@ -209,12 +231,11 @@ json::object results_json(const TestRecord& r) {
                          {"throughput_mbps", s.throughput_mbps}};
 
     json::array flows;
+    const auto rx_flows = r.receiver ? received_by_flow(*r.receiver) : std::unordered_map<uint32_t, uint64_t>{};
     for (const auto& f : r.generator.flows) {
         json::object row{{"flow_id", f.flow_id}, {"sent", f.packets}};
         if (r.receiver) {
-            uint64_t received = 0;
-            if (f.flow_id < r.receiver->flows.size() && r.receiver->flows[f.flow_id].flow_id == f.flow_id)
-                received = r.receiver->flows[f.flow_id].packets;
+            const uint64_t received = lookup(rx_flows, f.flow_id);
             row["received"] = received;
             row["lost"] = static_cast<int64_t>(f.packets) - static_cast<int64_t>(received);
         } else {
@@ -247,7 +268,7 @@ std::string results_csv(const TestRecord& r) {
     std::string out = "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct\n";
     const bool have_rx = r.receiver.has_value();
     auto row = [&](const std::string& flow, uint64_t sent, uint64_t received) {
-        out += r.name + "," + std::to_string(r.id) + "," + flow + "," + std::to_string(sent) + ",";
+        out += csv_field(r.name) + "," + std::to_string(r.id) + "," + flow + "," + std::to_string(sent) + ",";
         if (!have_rx) {
             out += ",,\n";
             return;
@@ -257,9 +278,9 @@ std::string results_csv(const TestRecord& r) {
                fmt(sent == 0 ? 0.0 : 100.0 * static_cast<double>(lost) / static_cast<double>(sent), 6) + "\n";
     };
     uint64_t total_rx = 0;
+    const auto rx_flows = have_rx ? received_by_flow(*r.receiver) : std::unordered_map<uint32_t, uint64_t>{};
     for (const auto& f : r.generator.flows) {
-        uint64_t received = 0;
-        if (have_rx && f.flow_id < r.receiver->flows.size()) received = r.receiver->flows[f.flow_id].packets;
+        const uint64_t received = lookup(rx_flows, f.flow_id);
         total_rx += received;
         row(std::to_string(f.flow_id), f.packets, received);
     }
@@ -290,14 +311,15 @@ std::string results_markdown(const TestRecord& r) {
     md << "## Flows\n\n| flow | sent | received | lost |\n|---|---|---|---|\n";
     constexpr size_t kMaxRows = 64;
     size_t shown = 0;
+    const auto rx_flows = r.receiver ? received_by_flow(*r.receiver) : std::unordered_map<uint32_t, uint64_t>{};
     for (const auto& f : r.generator.flows) {
         if (shown++ == kMaxRows) {
             md << "\n(" << r.generator.flows.size() - kMaxRows << " more flows in results.csv)\n";
             break;
         }
         md << "| " << f.flow_id << " | " << f.packets << " | ";
-        if (r.receiver && f.flow_id < r.receiver->flows.size()) {
-            const uint64_t rx = r.receiver->flows[f.flow_id].packets;
+        if (r.receiver) {
+            const uint64_t rx = lookup(rx_flows, f.flow_id);
             md << rx << " | " << static_cast<int64_t>(f.packets) - static_cast<int64_t>(rx) << " |\n";
         } else {
             md << "n/a | n/a |\n";

@@ -1,1 +1,738 @@
-// placeholder: owner fills this in
+// Results: the summary arithmetic, the receiver report's JSON form,
+// results.json (checked against schema/results.schema.json), results.csv,
+// results.md, the directory naming and the atomic file writes.
+// Runs with cwd = repo root.
+#include "results.hpp"
+
+#include <sys/wait.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace ebt;
+
+namespace {
+
+TestRecord make_record(bool with_receiver) {
+    TestRecord r;
+    r.name = "Unit Test";
+    r.id = 4321;
+    r.started_at = "2026-11-25T22:17:11.123Z";
+    r.ended_at = "2026-11-25T22:17:13.456Z";
+    r.status = "complete";
+    r.coordinated = with_receiver;
+    r.config.name = "Unit Test";
+    r.config.duration_s = 2;
+    r.config.packet_rate = 500;
+    r.config.packet_size = 1500;
+    r.config.flows = 4;
+
+    GeneratorReport& g = r.generator;
+    g.port_driver = "net_ixgbe";
+    g.port_mac = "02:00:00:00:00:01";
+    g.dst_mac = "02:00:00:00:00:02";
+    g.sent_packets = 1000;
+    g.sent_bytes = 1500000;
+    g.tx_full_retries = 3;
+    g.tx_full_dropped = 0;
+    g.elapsed_s = 2.0;
+    g.threads.push_back({2, 0, 4, 1000, 1500000, 3, 0});
+    g.flows = {{0, 250, 375000}, {1, 250, 375000}, {2, 250, 375000}, {3, 250, 375000}};
+    g.samples = {{0.0, 0, 0}, {1.0, 500, 750000}, {2.0, 1000, 1500000}};
+
+    if (with_receiver) {
+        ReceiverReport rx;
+        rx.interface = "eth0";
+        rx.mac = "02:00:00:00:00:02";
+        rx.xdp_mode = "native";
+        rx.rx_packets = 1005;
+        rx.rx_bytes = 1490000;
+        rx.test_packets = 990;
+        rx.test_bytes = 1485000;
+        rx.other_packets = 15;
+        rx.other_bytes = 5000;
+        rx.stale_packets = 0;
+        rx.bad_flow_packets = 0;
+        rx.drain_s = 0.25;
+        rx.flows = {{0, 250, 375000}, {1, 248, 372000}, {2, 247, 370500}, {3, 245, 367500}};
+        rx.samples = {{0.0, 0, 0}, {1.0, 495, 742500}, {2.0, 990, 1485000}};
+        r.receiver = rx;
+    }
+    return r;
+}
+
+ReceiverReport full_report() {
+    ReceiverReport r;
+    r.mode = "xdp";
+    r.interface = "enp3s0f1";
+    r.mac = "02:ab:cd:ef:01:23";
+    r.xdp_mode = "generic";
+    r.rx_packets = 1;
+    r.rx_bytes = UINT64_MAX;
+    r.test_packets = 3;
+    r.test_bytes = 4;
+    r.other_packets = 5;
+    r.other_bytes = 6;
+    r.stale_packets = 7;
+    r.bad_flow_packets = 8;
+    r.drain_s = 0.125;
+    r.flows = {{0, 10, 100}, {1, 11, 110}, {65535, 12, 120}};
+    r.samples = {{0.5, 20, 200}, {1.5, 40, 400}};
+    return r;
+}
+
+std::string read_text(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+}
+
+// RFC 4180 fields of one CSV line (quoted fields may hold commas and "").
+std::vector<std::string> csv_fields(const std::string& line) {
+    std::vector<std::string> out(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+                out.back() += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                out.back() += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            out.emplace_back();
+        } else {
+            out.back() += c;
+        }
+    }
+    return out;
+}
+
+// A fresh mkdtemp directory per test, removed in TearDown.
+class TempDirTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string tmpl = (fs::temp_directory_path() / "ebt_results_test.XXXXXX").string();
+        ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+        dir_ = tmpl;
+    }
+    void TearDown() override {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+
+    // Every *.tmp left anywhere under dir_.
+    std::vector<std::string> tmp_files() const {
+        std::vector<std::string> out;
+        for (const auto& e : fs::recursive_directory_iterator(dir_))
+            if (e.path().extension() == ".tmp") out.push_back(e.path().string());
+        return out;
+    }
+
+    fs::path dir_;
+};
+
+}  // namespace
+
+// -------------------------------------------------------------- summarize
+
+TEST(Summarize, WithReceiver) {
+    const Summary s = summarize(make_record(true));
+    EXPECT_DOUBLE_EQ(s.target_pps, 500.0);
+    EXPECT_DOUBLE_EQ(s.achieved_pps, 1000.0 / 2.0);
+    EXPECT_EQ(s.sent_packets, 1000u);
+    EXPECT_DOUBLE_EQ(s.throughput_mbps, 1500000.0 * 8 / 2.0 / 1e6);
+    ASSERT_TRUE(s.received_packets.has_value());
+    EXPECT_EQ(*s.received_packets, 990u);
+    ASSERT_TRUE(s.lost_packets.has_value());
+    EXPECT_EQ(*s.lost_packets, 10);
+    ASSERT_TRUE(s.loss_pct.has_value());
+    EXPECT_DOUBLE_EQ(*s.loss_pct, 1.0);
+}
+
+TEST(Summarize, OddNumbers) {
+    TestRecord r = make_record(true);
+    r.generator.sent_packets = 3;
+    r.generator.sent_bytes = 1234567;
+    r.generator.elapsed_s = 0.7;
+    r.receiver->test_packets = 2;
+    const Summary s = summarize(r);
+    EXPECT_DOUBLE_EQ(s.achieved_pps, 3 / 0.7);
+    EXPECT_DOUBLE_EQ(s.throughput_mbps, 1234567.0 * 8 / 0.7 / 1e6);
+    EXPECT_EQ(*s.lost_packets, 1);
+    EXPECT_DOUBLE_EQ(*s.loss_pct, 100.0 / 3);
+}
+
+TEST(Summarize, WithoutReceiverOptionalsEmpty) {
+    const Summary s = summarize(make_record(false));
+    EXPECT_FALSE(s.received_packets.has_value());
+    EXPECT_FALSE(s.lost_packets.has_value());
+    EXPECT_FALSE(s.loss_pct.has_value());
+    EXPECT_DOUBLE_EQ(s.achieved_pps, 500.0);
+    EXPECT_DOUBLE_EQ(s.throughput_mbps, 6.0);
+}
+
+TEST(Summarize, RateMaxTargetsZero) {
+    TestRecord r = make_record(true);
+    r.config.rate_max = true;
+    EXPECT_DOUBLE_EQ(summarize(r).target_pps, 0.0);
+}
+
+TEST(Summarize, MoreReceivedThanSentIsNegativeLoss) {
+    TestRecord r = make_record(true);
+    r.receiver->test_packets = 1010;
+    const Summary s = summarize(r);
+    EXPECT_EQ(*s.lost_packets, -10);
+    EXPECT_DOUBLE_EQ(*s.loss_pct, -1.0);
+}
+
+TEST(Summarize, NothingSentNoDivisionByZero) {
+    TestRecord r = make_record(true);
+    r.generator.sent_packets = 0;
+    r.generator.sent_bytes = 0;
+    r.generator.elapsed_s = 0;
+    r.receiver->test_packets = 0;
+    const Summary s = summarize(r);
+    EXPECT_DOUBLE_EQ(s.achieved_pps, 0.0);
+    EXPECT_DOUBLE_EQ(s.throughput_mbps, 0.0);
+    EXPECT_EQ(*s.lost_packets, 0);
+    EXPECT_DOUBLE_EQ(*s.loss_pct, 0.0);
+}
+
+// --------------------------------------------------------- receiver report
+
+TEST(ReceiverReportJson, RoundTrip) {
+    const ReceiverReport a = full_report();
+    // Through text, as it travels.
+    const ReceiverReport b = receiver_report_from_json(json::parse(json::serialize(to_json(a))));
+    EXPECT_EQ(b.mode, a.mode);
+    EXPECT_EQ(b.interface, a.interface);
+    EXPECT_EQ(b.mac, a.mac);
+    EXPECT_EQ(b.xdp_mode, a.xdp_mode);
+    EXPECT_EQ(b.rx_packets, a.rx_packets);
+    EXPECT_EQ(b.rx_bytes, a.rx_bytes);
+    EXPECT_EQ(b.test_packets, a.test_packets);
+    EXPECT_EQ(b.test_bytes, a.test_bytes);
+    EXPECT_EQ(b.other_packets, a.other_packets);
+    EXPECT_EQ(b.other_bytes, a.other_bytes);
+    EXPECT_EQ(b.stale_packets, a.stale_packets);
+    EXPECT_EQ(b.bad_flow_packets, a.bad_flow_packets);
+    EXPECT_DOUBLE_EQ(b.drain_s, a.drain_s);
+    ASSERT_EQ(b.flows.size(), a.flows.size());
+    for (std::size_t i = 0; i < a.flows.size(); ++i) {
+        EXPECT_EQ(b.flows[i].flow_id, a.flows[i].flow_id);
+        EXPECT_EQ(b.flows[i].packets, a.flows[i].packets);
+        EXPECT_EQ(b.flows[i].bytes, a.flows[i].bytes);
+    }
+    ASSERT_EQ(b.samples.size(), a.samples.size());
+    for (std::size_t i = 0; i < a.samples.size(); ++i) {
+        EXPECT_DOUBLE_EQ(b.samples[i].t_s, a.samples[i].t_s);
+        EXPECT_EQ(b.samples[i].packets, a.samples[i].packets);
+        EXPECT_EQ(b.samples[i].bytes, a.samples[i].bytes);
+    }
+    EXPECT_EQ(to_json(b), to_json(a));
+}
+
+TEST(ReceiverReportJson, IntegerDrainAccepted) {
+    json::object o = to_json(full_report());
+    o["drain_s"] = 2;
+    EXPECT_DOUBLE_EQ(receiver_report_from_json(o).drain_s, 2.0);
+}
+
+TEST(ReceiverReportJson, MissingFieldsNamed) {
+    const json::object good = to_json(full_report());
+    for (const auto& kv : good) {
+        json::object o = good;
+        o.erase(kv.key());
+        try {
+            receiver_report_from_json(o);
+            ADD_FAILURE() << "accepted without " << kv.key();
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find(std::string(kv.key())), std::string::npos) << e.what();
+        }
+    }
+    // Inside a flow and a sample.
+    for (const char* key : {"flow_id", "packets", "bytes"}) {
+        json::object o = good;
+        o["flows"].as_array()[0].as_object().erase(key);
+        EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument) << "flow without " << key;
+    }
+    for (const char* key : {"t_s", "packets", "bytes"}) {
+        json::object o = good;
+        o["samples"].as_array()[0].as_object().erase(key);
+        EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument) << "sample without " << key;
+    }
+}
+
+TEST(ReceiverReportJson, WrongTypesRejected) {
+    const json::object good = to_json(full_report());
+    const std::vector<std::pair<std::string, json::value>> bad{
+        {"mode", 1},           {"interface", nullptr},   {"mac", json::array{}},    {"xdp_mode", true},
+        {"rx_packets", "1"},   {"rx_bytes", 1.5},        {"test_packets", nullptr}, {"other_bytes", json::object{}},
+        {"drain_s", "0.1"},    {"drain_s", nullptr},     {"flows", json::object{}}, {"flows", "x"},
+        {"samples", 3},        {"samples", nullptr},
+    };
+    for (const auto& [key, value] : bad) {
+        json::object o = good;
+        o[key] = value;
+        try {
+            receiver_report_from_json(o);
+            ADD_FAILURE() << key << " = " << json::serialize(value) << " accepted";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+        }
+    }
+    json::object o = good;
+    o["flows"].as_array()[0] = 5;
+    EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument);
+    o = good;
+    o["samples"].as_array()[1] = json::array{0.5, 1, 2};
+    EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument);
+    o = good;
+    o["samples"].as_array()[0].as_object()["t_s"] = "0";
+    EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument);
+}
+
+TEST(ReceiverReportJson, NegativeCountsRejected) {
+    const json::object good = to_json(full_report());
+    for (const char* key : {"rx_packets", "rx_bytes", "test_packets", "test_bytes", "other_packets", "other_bytes",
+                            "stale_packets", "bad_flow_packets"}) {
+        json::object o = good;
+        o[key] = -1;
+        EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument) << key;
+    }
+    json::object o = good;
+    o["flows"].as_array()[0].as_object()["packets"] = -5;
+    EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument);
+    o = good;
+    o["flows"].as_array()[0].as_object()["flow_id"] = -1;
+    EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument);
+    o = good;
+    o["samples"].as_array()[0].as_object()["bytes"] = -1;
+    EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument);
+}
+
+TEST(ReceiverReportJson, FlowIdRange) {
+    json::object o = to_json(full_report());
+    o["flows"].as_array()[2].as_object()["flow_id"] = 65535;
+    EXPECT_NO_THROW(receiver_report_from_json(o));
+    o["flows"].as_array()[2].as_object()["flow_id"] = 65536;
+    EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument);
+    o["flows"].as_array()[2].as_object()["flow_id"] = UINT64_MAX;
+    EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument);
+}
+
+TEST(ReceiverReportJson, NonObjectRejected) {
+    for (const json::value& v : {json::value(nullptr), json::value(json::array{}), json::value(5), json::value("x"),
+                                 json::value(true)})
+        EXPECT_THROW(receiver_report_from_json(v), std::invalid_argument) << json::serialize(v);
+}
+
+// ------------------------------------------------------------ results.json
+
+TEST(ResultsJson, WithReceiver) {
+    const TestRecord r = make_record(true);
+    const json::object doc = results_json(r);
+    EXPECT_EQ(doc.at("schema_version"), json::value(kResultsSchemaVersion));
+
+    const auto& t = doc.at("test").as_object();
+    EXPECT_EQ(t.at("name"), "Unit Test");
+    EXPECT_EQ(t.at("id").to_number<int64_t>(), 4321);
+    EXPECT_EQ(t.at("started_at"), "2026-11-25T22:17:11.123Z");
+    EXPECT_EQ(t.at("ended_at"), "2026-11-25T22:17:13.456Z");
+    EXPECT_DOUBLE_EQ(t.at("duration_s").to_number<double>(), 2.0);
+    EXPECT_TRUE(t.at("preset").is_null());
+    EXPECT_EQ(t.at("status"), "complete");
+    EXPECT_EQ(t.at("status_reason"), "");
+    EXPECT_EQ(t.at("coordinated"), true);
+
+    EXPECT_EQ(doc.at("config"), json::value(to_json(r.config)));
+
+    const auto& s = doc.at("summary").as_object();
+    EXPECT_DOUBLE_EQ(s.at("target_pps").to_number<double>(), 500.0);
+    EXPECT_DOUBLE_EQ(s.at("achieved_pps").to_number<double>(), 500.0);
+    EXPECT_EQ(s.at("sent_packets").to_number<int64_t>(), 1000);
+    EXPECT_EQ(s.at("received_packets").to_number<int64_t>(), 990);
+    EXPECT_EQ(s.at("lost_packets").to_number<int64_t>(), 10);
+    EXPECT_DOUBLE_EQ(s.at("loss_pct").to_number<double>(), 1.0);
+    EXPECT_DOUBLE_EQ(s.at("throughput_mbps").to_number<double>(), 6.0);
+
+    const auto& flows = doc.at("flows").as_array();
+    ASSERT_EQ(flows.size(), 4u);
+    const int64_t rx[] = {250, 248, 247, 245};
+    for (int i = 0; i < 4; ++i) {
+        const auto& f = flows[i].as_object();
+        EXPECT_EQ(f.at("flow_id").to_number<int64_t>(), i);
+        EXPECT_EQ(f.at("sent").to_number<int64_t>(), 250);
+        EXPECT_EQ(f.at("received").to_number<int64_t>(), rx[i]);
+        EXPECT_EQ(f.at("lost").to_number<int64_t>(), 250 - rx[i]);
+    }
+
+    const auto& g = doc.at("generator").as_object();
+    EXPECT_EQ(g.at("port_driver"), "net_ixgbe");
+    EXPECT_EQ(g.at("sent_bytes").to_number<int64_t>(), 1500000);
+    EXPECT_EQ(g.at("tx_full_retries").to_number<int64_t>(), 3);
+    EXPECT_DOUBLE_EQ(g.at("elapsed_s").to_number<double>(), 2.0);
+    ASSERT_EQ(g.at("threads").as_array().size(), 1u);
+    EXPECT_EQ(g.at("threads").as_array()[0].at("lcore").to_number<int64_t>(), 2);
+    EXPECT_EQ(g.at("flows").as_array().size(), 4u);
+    EXPECT_EQ(g.at("samples").as_array().size(), 3u);
+
+    EXPECT_EQ(doc.at("receiver"), json::value(to_json(*r.receiver)));
+}
+
+TEST(ResultsJson, WithoutReceiver) {
+    TestRecord r = make_record(false);
+    r.status = "incomplete";
+    r.status_reason = "no coordination";
+    r.config.preset = "line_rate_small";
+    const json::object doc = results_json(r);
+    EXPECT_TRUE(doc.at("receiver").is_null());
+    const auto& t = doc.at("test").as_object();
+    EXPECT_EQ(t.at("preset"), "line_rate_small");
+    EXPECT_EQ(t.at("status"), "incomplete");
+    EXPECT_EQ(t.at("status_reason"), "no coordination");
+    EXPECT_EQ(t.at("coordinated"), false);
+    const auto& s = doc.at("summary").as_object();
+    EXPECT_TRUE(s.at("received_packets").is_null());
+    EXPECT_TRUE(s.at("lost_packets").is_null());
+    EXPECT_TRUE(s.at("loss_pct").is_null());
+    EXPECT_EQ(s.at("sent_packets").to_number<int64_t>(), 1000);
+    for (const auto& f : doc.at("flows").as_array()) {
+        EXPECT_TRUE(f.at("received").is_null());
+        EXPECT_TRUE(f.at("lost").is_null());
+        EXPECT_EQ(f.at("sent").to_number<int64_t>(), 250);
+    }
+}
+
+TEST(ResultsJson, RateMaxTargetZero) {
+    TestRecord r = make_record(true);
+    r.config.rate_max = true;
+    EXPECT_DOUBLE_EQ(results_json(r).at("summary").at("target_pps").to_number<double>(), 0.0);
+}
+
+class SchemaTest : public TempDirTest {
+protected:
+    // Exit status of the jsonschema check of doc against the schema.
+    int validate(const json::value& doc) {
+        const fs::path file = dir_ / "doc.json";
+        std::ofstream(file) << json::serialize(doc);
+        const std::string cmd =
+            "/usr/bin/python3 -c 'import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), "
+            "json.load(open(sys.argv[2])), cls=jsonschema.Draft202012Validator)' '" +
+            file.string() + "' '" + fs::absolute("schema/results.schema.json").string() + "' 2>" +
+            (dir_ / "stderr.txt").string();
+        const int rc = std::system(cmd.c_str());
+        if (rc == -1 || !WIFEXITED(rc)) return -1;
+        return WEXITSTATUS(rc);
+    }
+    std::string stderr_text() { return read_text(dir_ / "stderr.txt"); }
+
+    void SetUp() override {
+        TempDirTest::SetUp();
+        ASSERT_TRUE(fs::exists("schema/results.schema.json")) << "run from the repo root";
+        if (std::system("/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1") != 0)
+            GTEST_SKIP() << "python3 jsonschema not installed";
+    }
+};
+
+TEST_F(SchemaTest, RecordWithReceiverValidates) {
+    EXPECT_EQ(validate(results_json(make_record(true))), 0) << stderr_text();
+}
+
+TEST_F(SchemaTest, RecordWithoutReceiverValidates) {
+    TestRecord r = make_record(false);
+    r.status = "incomplete";
+    r.status_reason = "receiver lost";
+    r.config.preset = "quick";
+    EXPECT_EQ(validate(results_json(r)), 0) << stderr_text();
+}
+
+TEST_F(SchemaTest, NegativeLossAndRateMaxValidate) {
+    TestRecord r = make_record(true);
+    r.config.rate_max = true;
+    r.receiver->test_packets = 1010;
+    r.receiver->flows[0].packets = 260;
+    EXPECT_EQ(validate(results_json(r)), 0) << stderr_text();
+}
+
+TEST_F(SchemaTest, BrokenDocumentsFail) {
+    json::object doc = results_json(make_record(true));
+    doc["schema_version"] = 2;
+    EXPECT_NE(validate(doc), 0);
+
+    doc = results_json(make_record(true));
+    doc.at("summary").as_object().erase("loss_pct");
+    EXPECT_NE(validate(doc), 0);
+
+    doc = results_json(make_record(true));
+    doc["extra"] = 1;
+    EXPECT_NE(validate(doc), 0);
+}
+
+// ------------------------------------------------------------- results.csv
+
+TEST(ResultsCsv, WithReceiver) {
+    const auto lines = lines_of(results_csv(make_record(true)));
+    ASSERT_EQ(lines.size(), 6u);
+    EXPECT_EQ(lines[0], "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct");
+    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,250,0,0.000000");
+    EXPECT_EQ(lines[2], "Unit Test,4321,1,250,248,2,0.800000");
+    EXPECT_EQ(lines[3], "Unit Test,4321,2,250,247,3,1.200000");
+    EXPECT_EQ(lines[4], "Unit Test,4321,3,250,245,5,2.000000");
+    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,990,10,1.000000");
+}
+
+TEST(ResultsCsv, WithoutReceiverEmptyColumns) {
+    const auto lines = lines_of(results_csv(make_record(false)));
+    ASSERT_EQ(lines.size(), 6u);
+    EXPECT_EQ(lines[0], "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct");
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(lines[1 + i], "Unit Test,4321," + std::to_string(i) + ",250,,,");
+    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,,,");
+    for (const auto& l : lines) EXPECT_EQ(csv_fields(l).size(), 7u) << l;
+}
+
+TEST(ResultsCsv, NegativeLoss) {
+    TestRecord r = make_record(true);
+    r.receiver->flows[0].packets = 260;
+    r.receiver->test_packets = 1000;
+    const auto lines = lines_of(results_csv(r));
+    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,260,-10,-4.000000");
+}
+
+// A test name is free text (only non-empty is required); a comma or quote
+// in it must not shift the columns.
+TEST(ResultsCsv, NameWithCommaAndQuoteStaysOneField) {
+    TestRecord r = make_record(true);
+    r.name = "rate 1,000 \"burst\"";
+    const auto lines = lines_of(results_csv(r));
+    ASSERT_EQ(lines.size(), 6u);
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        const auto f = csv_fields(lines[i]);
+        ASSERT_EQ(f.size(), 7u) << lines[i];
+        EXPECT_EQ(f[0], r.name) << lines[i];
+        EXPECT_EQ(f[1], "4321") << lines[i];
+    }
+}
+
+// ------------------------------------------------------------- results.md
+
+TEST(ResultsMarkdown, SummaryValues) {
+    const std::string md = results_markdown(make_record(true));
+    for (const char* want : {"# Test Unit Test", "- Status: **complete**", "- Test id: 4321",
+                             "- Started: 2026-11-25T22:17:11.123Z", "- Preset: none",
+                             "- Coordinated with xdp-recv: yes", "| target pps | 500 |", "| achieved pps | 500.0 |",
+                             "| sent packets | 1000 |", "| received packets | 990 |", "| lost packets | 10 |",
+                             "| loss % | 1.000000 |", "| throughput (L2, Mbps) | 6.000 |",
+                             "| frame size (bytes, without FCS) | 1500 |", "| tx_full retries / dropped | 3 / 0 |",
+                             "| 1 | 250 | 248 | 2 |", "| 3 | 250 | 245 | 5 |", "## Receiver", "XDP mode native"})
+        EXPECT_NE(md.find(want), std::string::npos) << "missing: " << want << "\n" << md;
+    EXPECT_EQ(md.find("more flows"), std::string::npos);
+}
+
+TEST(ResultsMarkdown, IncompleteWithoutReceiver) {
+    TestRecord r = make_record(false);
+    r.status = "incomplete";
+    r.status_reason = "xdp-recv went away";
+    r.config.rate_max = true;
+    const std::string md = results_markdown(r);
+    for (const char* want : {"- Status: **incomplete** (xdp-recv went away)", "| target pps | max |",
+                             "| received packets | n/a |", "| lost packets | n/a |", "| loss % | n/a |",
+                             "| 0 | 250 | n/a | n/a |", "- Coordinated with xdp-recv: no"})
+        EXPECT_NE(md.find(want), std::string::npos) << "missing: " << want << "\n" << md;
+    EXPECT_EQ(md.find("## Receiver"), std::string::npos);
+}
+
+TEST(ResultsMarkdown, MoreFlowsNote) {
+    TestRecord r = make_record(true);
+    r.generator.flows.clear();
+    r.receiver->flows.clear();
+    for (uint32_t i = 0; i < 70; ++i) {
+        r.generator.flows.push_back({i, 10, 15000});
+        r.receiver->flows.push_back({i, 9, 13500});
+    }
+    const std::string md = results_markdown(r);
+    EXPECT_NE(md.find("(6 more flows in results.csv)"), std::string::npos) << md;
+    EXPECT_NE(md.find("| 63 | 10 | 9 | 1 |"), std::string::npos);
+    EXPECT_EQ(md.find("| 64 | 10 |"), std::string::npos);
+
+    r.generator.flows.resize(64);
+    EXPECT_EQ(results_markdown(r).find("more flows"), std::string::npos);
+}
+
+// ------------------------------------------------------------ directories
+
+TEST(ResultsDirName, Formatting) {
+    EXPECT_EQ(results_dir_name("2026-11-25T22:17:11.123Z", "TwoMachineTest"), "test_20261125_221711_TwoMachineTest");
+    EXPECT_EQ(results_dir_name("2026-01-02T03:04:05.000Z", "a-b_c9"), "test_20260102_030405_a-b_c9");
+}
+
+TEST(ResultsDirName, Sanitising) {
+    EXPECT_EQ(results_dir_name("2026-11-25T22:17:11.123Z", "my test/../x"), "test_20261125_221711_my_test____x");
+    EXPECT_EQ(results_dir_name("2026-11-25T22:17:11.123Z", "a b\\c:d"), "test_20261125_221711_a_b_c_d");
+    EXPECT_EQ(results_dir_name("2026-11-25T22:17:11.123Z", ""), "test_20261125_221711_test");
+    const std::string n = results_dir_name("2026-11-25T22:17:11.123Z", "..");
+    EXPECT_EQ(n.find('/'), std::string::npos);
+    EXPECT_EQ(n, "test_20261125_221711___");
+}
+
+TEST(ResultsDirName, BadTimestamp) {
+    EXPECT_EQ(results_dir_name("", "x"), "test_00000000_000000_x");
+    EXPECT_EQ(results_dir_name("yesterday", "x"), "test_00000000_000000_x");
+}
+
+class ResultsFiles : public TempDirTest {};
+
+TEST_F(ResultsFiles, CreateResultsDir) {
+    const std::string base = (dir_ / "results").string();
+    const std::string a = create_results_dir(base, "two_machine", "test_20261125_221711_X");
+    EXPECT_EQ(fs::path(a), dir_ / "results" / "two_machine" / "test_20261125_221711_X");
+    EXPECT_TRUE(fs::is_directory(fs::path(a) / "raw_data"));
+
+    const std::string b = create_results_dir(base, "two_machine", "test_20261125_221711_X");
+    EXPECT_EQ(fs::path(b), dir_ / "results" / "two_machine" / "test_20261125_221711_X_2");
+    EXPECT_TRUE(fs::is_directory(fs::path(b) / "raw_data"));
+
+    const std::string c = create_results_dir(base, "two_machine", "test_20261125_221711_X");
+    EXPECT_EQ(fs::path(c), dir_ / "results" / "two_machine" / "test_20261125_221711_X_3");
+}
+
+TEST_F(ResultsFiles, CreateResultsDirUnderAFileFails) {
+    std::ofstream(dir_ / "plainfile") << "x";
+    EXPECT_THROW(create_results_dir((dir_ / "plainfile").string(), "two_machine", "t"), std::runtime_error);
+}
+
+TEST_F(ResultsFiles, WriteResults) {
+    const TestRecord r = make_record(true);
+    const std::string d = create_results_dir(dir_.string(), "two_machine", results_dir_name(r.started_at, r.name));
+    write_results(d, r);
+    const fs::path p(d);
+    for (const char* f : {"results.json", "results.csv", "results.md", "raw_data/tx_samples.csv",
+                          "raw_data/rx_samples.csv"})
+        EXPECT_TRUE(fs::is_regular_file(p / f)) << f;
+    EXPECT_TRUE(tmp_files().empty());
+
+    EXPECT_EQ(json::parse(read_text(p / "results.json")), json::value(results_json(r)));
+    EXPECT_EQ(read_text(p / "results.csv"), results_csv(r));
+    EXPECT_EQ(read_text(p / "results.md"), results_markdown(r));
+
+    const auto tx = lines_of(read_text(p / "raw_data/tx_samples.csv"));
+    ASSERT_EQ(tx.size(), 4u);
+    EXPECT_EQ(tx[0], "t_s,packets,bytes,interval_pps,interval_mbps");
+    EXPECT_EQ(tx[1], "0.000000,0,0,0.0,0.000");
+    EXPECT_EQ(tx[2], "1.000000,500,750000,500.0,6.000");
+    EXPECT_EQ(tx[3], "2.000000,1000,1500000,500.0,6.000");
+    const auto rx = lines_of(read_text(p / "raw_data/rx_samples.csv"));
+    ASSERT_EQ(rx.size(), 4u);
+    EXPECT_EQ(rx[2], "1.000000,495,742500,495.0,5.940");
+}
+
+TEST_F(ResultsFiles, WriteResultsWithoutReceiver) {
+    const TestRecord r = make_record(false);
+    const std::string d = create_results_dir(dir_.string(), "two_machine", "t");
+    write_results(d, r);
+    const fs::path p(d);
+    for (const char* f : {"results.json", "results.csv", "results.md", "raw_data/tx_samples.csv"})
+        EXPECT_TRUE(fs::is_regular_file(p / f)) << f;
+    EXPECT_FALSE(fs::exists(p / "raw_data/rx_samples.csv"));
+    EXPECT_TRUE(tmp_files().empty());
+    EXPECT_TRUE(json::parse(read_text(p / "results.json")).at("receiver").is_null());
+}
+
+TEST_F(ResultsFiles, WriteReceiverResults) {
+    const TestRecord id = make_record(false);
+    const ReceiverReport rep = full_report();
+    const std::string d = create_results_dir(dir_.string(), "two_machine", "rx");
+    write_receiver_results(d, id, rep);
+    const fs::path p(d);
+    EXPECT_TRUE(fs::is_regular_file(p / "results.json"));
+    EXPECT_TRUE(fs::is_regular_file(p / "raw_data/rx_samples.csv"));
+    EXPECT_TRUE(tmp_files().empty());
+
+    const json::value doc = json::parse(read_text(p / "results.json"));
+    EXPECT_EQ(doc.at("schema_version"), json::value(kResultsSchemaVersion));
+    EXPECT_EQ(doc.at("test").at("name"), "Unit Test");
+    EXPECT_EQ(doc.at("test").at("id").to_number<int64_t>(), 4321);
+    EXPECT_EQ(doc.at("test").at("started_at"), json::value(id.started_at));
+    EXPECT_EQ(doc.at("test").at("status"), "complete");
+    EXPECT_EQ(doc.at("config"), json::value(to_json(id.config)));
+    EXPECT_EQ(doc.at("receiver"), json::value(to_json(rep)));
+    // And the report read back is the same report.
+    EXPECT_EQ(to_json(receiver_report_from_json(doc.at("receiver"))), to_json(rep));
+
+    const auto rx = lines_of(read_text(p / "raw_data/rx_samples.csv"));
+    ASSERT_EQ(rx.size(), 3u);
+    EXPECT_EQ(rx[1], "0.500000,20,200,0.0,0.000");
+    EXPECT_EQ(rx[2], "1.500000,40,400,20.0,0.002");
+}
+
+TEST_F(ResultsFiles, WriteFileAtomicReplaces) {
+    const fs::path f = dir_ / "file.txt";
+    write_file_atomic(f.string(), "first version, rather long\n");
+    EXPECT_EQ(read_text(f), "first version, rather long\n");
+    write_file_atomic(f.string(), "second\n");
+    EXPECT_EQ(read_text(f), "second\n");
+    write_file_atomic(f.string(), "");
+    EXPECT_EQ(read_text(f), "");
+    EXPECT_TRUE(tmp_files().empty());
+}
+
+TEST_F(ResultsFiles, WriteFileAtomicMissingDirectoryThrows) {
+    EXPECT_THROW(write_file_atomic((dir_ / "no" / "such" / "file").string(), "x"), std::runtime_error);
+}
+
+// The receiver report names each flow's flow_id, and receiver_report_from_json
+// accepts the flows in any order, so the per-flow tables must look a flow up
+// by its id, not by its position in the list.  (xdp-recv itself sends them
+// dense and in order, which is why the positional lookup usually works.)
+TEST(ResultsFlows, ReceiverFlowsMatchedByFlowIdNotPosition) {
+    TestRecord r = make_record(true);
+    // Same counts as make_record, listed in another order.
+    r.receiver->flows = {{3, 245, 367500}, {2, 247, 370500}, {1, 248, 372000}, {0, 250, 375000}};
+    const int64_t rx[] = {250, 248, 247, 245};
+
+    const json::object doc = results_json(r);
+    const auto& flows = doc.at("flows").as_array();
+    ASSERT_EQ(flows.size(), 4u);
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(flows[i].at("received").to_number<int64_t>(), rx[i]) << "results.json flow " << i;
+        EXPECT_EQ(flows[i].at("lost").to_number<int64_t>(), 250 - rx[i]) << "results.json flow " << i;
+    }
+
+    const auto lines = lines_of(results_csv(r));
+    ASSERT_EQ(lines.size(), 6u);
+    for (int i = 0; i < 4; ++i) {
+        const auto f = csv_fields(lines[1 + i]);
+        ASSERT_EQ(f.size(), 7u);
+        EXPECT_EQ(f[2], std::to_string(i));
+        EXPECT_EQ(f[4], std::to_string(rx[i])) << "results.csv flow " << i;
+    }
+
+    const std::string md = results_markdown(r);
+    EXPECT_NE(md.find("| 1 | 250 | 248 | 2 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| 3 | 250 | 245 | 5 |"), std::string::npos) << md;
+}
