@@ -112,7 +112,7 @@ CpuTotals XdpProgram::read_totals() const {
                                        per_cpu.data(), per_cpu.size() * sizeof(ebt_cpu_counters),
                                        0))
         fail("XDP program: reading ebt_cpu_stats", err);
-    CpuTotals t;
+    CpuTotals t{};
     for (const auto& c : per_cpu) {
         t.rx_packets += c.rx_packets;
         t.rx_bytes += c.rx_bytes;

@@ -85,22 +85,13 @@ enum class XdpMode { Auto, Native, Generic };
 // "auto" / "native" / "generic".
 const char* to_string(XdpMode mode);
 
-// ebt_cpu_counters summed over all possible CPUs.
-struct CpuTotals {
-    uint64_t rx_packets = 0;
-    uint64_t rx_bytes = 0;
-    uint64_t test_packets = 0;
-    uint64_t test_bytes = 0;
-    uint64_t other_packets = 0;
-    uint64_t other_bytes = 0;
-    uint64_t stale_packets = 0;
-    uint64_t bad_flow_packets = 0;
-};
+// ebt_cpu_counters summed over all possible CPUs: the same layout as the
+// per-CPU map value, so the counter list exists once (the shared header).
+using CpuTotals = ebt_cpu_counters;
 
 // The loaded (not yet attached) program and its maps.  Movable, not copyable.
 class XdpProgram {
 public:
-    using CpuTotals = ebt::CpuTotals;
 
     // Opens the skeleton, sets cfg_test_id/cfg_flows/cfg_test_action and
     // max_entries of ebt_flow_stats (= flows), loads.  Throws XdpError (also

@@ -49,11 +49,7 @@ LOGDIR=$(mktemp -d /tmp/ebt-demo.XXXXXX)
 ip netns exec "$DST_NS" build/receiver/xdp-recv --interface "$DST_IF" --results-dir "$RESULTS" --once \
   >"$LOGDIR/xdp-recv.out" 2>&1 &
 RECV_PID=$!
-for ((i = 0; i < 200; i++)); do
-  ip netns exec "$DST_NS" ss -Hltn 'sport = :8080' | grep -q LISTEN && break
-  kill -0 "$RECV_PID" 2>/dev/null || { cat "$LOGDIR/xdp-recv.out" >&2; exit 1; }
-  sleep 0.05
-done
+tools/testbed.sh wait-listen 8080 "$RECV_PID" || { cat "$LOGDIR/xdp-recv.out" >&2; exit 1; }
 echo "xdp-recv: listening in $DST_NS on $DST_IP:8080, XDP on $DST_IF"
 
 set +e

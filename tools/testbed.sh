@@ -9,6 +9,10 @@
 #   tools/testbed.sh down     remove the two namespaces (the veth goes with them)
 #   tools/testbed.sh status   show what exists; exit 0 if the testbed is complete
 #   tools/testbed.sh env      print shell assignments for scripts (eval)
+#   tools/testbed.sh wait-listen PORT [PID]
+#                             wait (at most 10 s) until a TCP socket listens on
+#                             PORT in the destination namespace; fails at once
+#                             if process PID (the receiver) has exited
 set -euo pipefail
 
 P="${EBT_TESTBED:-ebt}"
@@ -70,6 +74,20 @@ status() {
   return $ok
 }
 
+wait_listen() {
+  local port=$1 pid=${2:-} i
+  for ((i = 0; i < 200; i++)); do
+    in_ns "$DST_NS" ss -Hltn "sport = :$port" | grep -q LISTEN && return 0
+    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "testbed: process $pid exited before listening on $port" >&2
+      return 1
+    fi
+    sleep 0.05
+  done
+  echo "testbed: nothing listening on $port in $DST_NS after 10 s" >&2
+  return 1
+}
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
@@ -77,5 +95,6 @@ case "${1:-}" in
   env)
     printf 'SRC_NS=%s\nDST_NS=%s\nSRC_IF=%s\nDST_IF=%s\nSRC_IP=%s\nDST_IP=%s\n' \
       "$SRC_NS" "$DST_NS" "$SRC_IF" "$DST_IF" "$SRC_IP" "$DST_IP" ;;
-  *) echo "usage: tools/testbed.sh up|down|status|env  (EBT_TESTBED=prefix, default ebt)" >&2; exit 2 ;;
+  wait-listen) wait_listen "${2:?port}" "${3:-}" ;;
+  *) echo "usage: tools/testbed.sh up|down|status|env|wait-listen PORT [PID]  (EBT_TESTBED=prefix, default ebt)" >&2; exit 2 ;;
 esac

@@ -39,17 +39,7 @@ start_receiver() {
   ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/recv" --once "$@" \
     >"$WORK/recv.out" 2>&1 &
   RECV_PID=$!
-  wait_listening 8080
-}
-
-wait_listening() {
-  local port=$1 i
-  for ((i = 0; i < 200; i++)); do
-    if ip netns exec "$DST_NS" ss -Hltn "sport = :$port" | grep -q LISTEN; then return 0; fi
-    kill -0 "$RECV_PID" 2>/dev/null || { cat "$WORK/recv.out" >&2; fail "xdp-recv exited before listening"; }
-    sleep 0.05
-  done
-  fail "xdp-recv not listening on $port after 10 s"
+  "$EBT_SOURCE_DIR/tools/testbed.sh" wait-listen 8080 "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv not listening"; }
 }
 
 # gen_in_src EAL_ARGS -- APP_ARGS: dpdk-gen in the source namespace, unique

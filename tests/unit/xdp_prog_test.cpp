@@ -609,7 +609,7 @@ TEST_F(XdpAttach, RealFramesThroughVethAreCounted) {
     }
     close(s);
 
-    ebt::CpuTotals t;
+    ebt::CpuTotals t{};
     for (int i = 0; i < 200; ++i) {   // up to 2 s for NAPI to run
         t = p.read_totals();
         if (t.rx_packets >= 3) break;
