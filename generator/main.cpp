@@ -263,6 +263,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     ebt::log::open_file(dir + "/dpdk-gen.log");
+    ebt::log::info("test " + std::to_string(record.id) + " '" + record.name + "', results in " + dir);
+    ebt::log::debug("resolved config: " + boost::json::serialize(ebt::to_json(cfg)));
+    ebt::log::debug("TX plan: " + boost::json::serialize(plan_json(plan, lcores)));
 
     // TX lcore contexts (not movable: they hold atomics).
     std::vector<std::unique_ptr<ebt::TxLcoreContext>> contexts;

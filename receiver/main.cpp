@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/json.hpp>
 
 #include "cli.hpp"
 #include "config.hpp"
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     ebt::log::set_verbose(args.has("verbose"));
+    ebt::log::debug("resolved config: " + boost::json::serialize(ebt::to_json(cfg)));
     const ebt::XdpMode mode = parse_mode(cfg.xdp_mode);
 
     if (args.has("check-only")) {

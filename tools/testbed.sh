@@ -33,7 +33,8 @@ up() {
     in_ns "$ns" ip link set lo up
     # No IPv6 autoconfiguration chatter: the receiver should see only what
     # the test sends, ARP and the control connection.
-    in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    # (Written through /proc: net sysctls are per namespace; no procps needed.)
+    in_ns "$ns" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6'
   done
   if ! in_ns "$SRC_NS" ip link show "$SRC_IF" &>/dev/null; then
     # A half-made pair (one end left in a namespace) is removed first.
