@@ -4,7 +4,8 @@
  *
  * Counts every frame on the interface and classifies it:
  *   - a valid test packet of this test (our header, cfg_test_id, flow id <
- *     cfg_flows): counted in totals and per flow, then cfg_test_action
+ *     cfg_flows): counted in totals and in its flow's state (packets, bytes,
+ *     sequence accounting under the flow's spin lock), then cfg_test_action
  *     (XDP_DROP by default, XDP_PASS when user space asks for it);
  *   - our header with another test id: stale (a straggler), XDP_PASS;
  *   - our header, this test, flow id out of range: bad flow, XDP_PASS;
@@ -45,11 +46,16 @@ struct {
 	__type(value, struct ebt_cpu_counters);
 } ebt_cpu_stats SEC(".maps");
 
+/*
+ * One value per flow shared by all CPUs (not per-CPU): the sequence state of
+ * a flow is only meaningful as a whole, and RSS may spread one flow over
+ * several queues.  Updated under the value's bpf_spin_lock.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1); /* resized to the flow count before load */
 	__type(key, __u32);
-	__type(value, struct ebt_flow_counters);
+	__type(value, struct ebt_flow_state);
 } ebt_flow_stats SEC(".maps");
 
 enum ebt_class {
@@ -130,13 +136,78 @@ static __always_inline struct ebt_test_hdr *find_test_hdr(void *data, void *data
 	return th;
 }
 
+/*
+ * Sequence accounting of one packet, TRex's rules; called with fs->lock held
+ * (pure arithmetic, no helper calls, no loops).  seq is the 32-bit wire
+ * sequence.  The flow starts with next_seq = 0 and an empty window (both
+ * zero in a fresh or reset map): the generator starts every flow at 0, so a
+ * flow whose first packets are lost shows them in lost.
+ *
+ * ext = next_seq + (s32)(seq - (u32)next_seq): the extension picks the 64-bit
+ * sequence nearest next_seq, so the 32-bit wrap is transparent as long as
+ * consecutive arrivals are less than 2^31 apart.  Working on the signed
+ * 32-bit delta directly avoids any 64-bit overflow near 0.
+ *
+ *  - delta == 0 (ext == next): in order.  next++, window shifts by 1.
+ *  - delta > 0 (gap g = delta): lost += g; the g skipped sequences enter
+ *    the window as missing (bits 1..g after a shift by g+1; a gap of 63 or
+ *    more leaves every older bit missing); next = ext + 1.
+ *  - delta < 0, d = next-1-ext = -delta-1 < 64 (inside the window): bit d
+ *    set = that sequence was missing: clear it, lost--, reordered++;
+ *    bit d clear = it was already received (or is before seq 0 of the flow,
+ *    which is never missing): duplicates++.
+ *  - d >= 64 (older than the window): late++; whether it is a duplicate or
+ *    the late arrival of a lost one cannot be told any more, so, as TRex
+ *    does, it is taken as a reorder while something is counted lost
+ *    (lost--, reordered++), else as nothing more than late.
+ * Every packet, duplicates included, is counted in packets/bytes.
+ */
+static __always_inline void ebt_seq_account(struct ebt_flow_state *fs, __u32 seq)
+{
+	__s32 delta = (__s32)(seq - (__u32)fs->next_seq);
+
+	if (delta == 0) {
+		fs->next_seq++;
+		fs->missing <<= 1;
+	} else if (delta > 0) {
+		__u64 g = (__u64)delta;
+
+		fs->lost += g;
+		if (g >= 63)
+			fs->missing = ~1ULL;
+		else
+			fs->missing = (fs->missing << (g + 1)) | (((1ULL << g) - 1) << 1);
+		fs->next_seq += g + 1;
+	} else {
+		__u64 d = (__u64)(-(__s64)delta) - 1;
+
+		if (d < 64) {
+			__u64 bit = 1ULL << d;
+
+			if (fs->missing & bit) {
+				fs->missing &= ~bit;
+				fs->lost--;
+				fs->reordered++;
+			} else {
+				fs->duplicates++;
+			}
+		} else {
+			fs->late++;
+			if (fs->lost > 0) {
+				fs->lost--;
+				fs->reordered++;
+			}
+		}
+	}
+}
+
 SEC("xdp")
 int xdp_recv_prog(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 len = data_end - data;
-	struct ebt_flow_counters *fc = NULL;
+	struct ebt_flow_state *fs = NULL;
 	struct ebt_cpu_counters *cc;
 	struct ebt_test_hdr *th;
 	enum ebt_class cls = EBT_CLASS_OTHER;
@@ -150,9 +221,9 @@ int xdp_recv_prog(struct xdp_md *ctx)
 			__u32 flow = bpf_ntohs(th->flow_id);
 
 			if (flow < cfg_flows)
-				fc = bpf_map_lookup_elem(&ebt_flow_stats, &flow);
+				fs = bpf_map_lookup_elem(&ebt_flow_stats, &flow);
 			/* A miss can only mean the map is smaller than cfg_flows. */
-			cls = fc ? EBT_CLASS_TEST : EBT_CLASS_BAD_FLOW;
+			cls = fs ? EBT_CLASS_TEST : EBT_CLASS_BAD_FLOW;
 		}
 	}
 
@@ -164,11 +235,22 @@ int xdp_recv_prog(struct xdp_md *ctx)
 	cc->rx_packets++;
 	cc->rx_bytes += len;
 
-	if (cls == EBT_CLASS_TEST && fc) {
+	if (cls == EBT_CLASS_TEST && fs && th) {
+		/* Read everything needed before the lock: no helper calls inside. */
+		__u32 seq = bpf_ntohl(th->seq);
+		__u64 now = bpf_ktime_get_ns();
+
 		cc->test_packets++;
 		cc->test_bytes += len;
-		fc->packets++;
-		fc->bytes += len;
+
+		bpf_spin_lock(&fs->lock);
+		if (fs->packets == 0)
+			fs->first_ns = now;
+		fs->last_ns = now;
+		fs->packets++;
+		fs->bytes += len;
+		ebt_seq_account(fs, seq);
+		bpf_spin_unlock(&fs->lock);
 		return cfg_test_action == XDP_PASS ? XDP_PASS : XDP_DROP;
 	}
 

@@ -215,13 +215,11 @@ bool ReceiverServer::serve_connection(tcp::socket socket) {
             if (t.test_packets != last.test_packets) last_change = Clock::now();
             last = t;
         }
-        report = [&] {
-            ReceiverReport r = make_report(*program, *attachment, mac);
-            r.samples = std::move(report.samples);
-            r.samples.push_back({seconds_since(t0), r.test_packets, r.test_bytes});
-            r.drain_s = seconds_since(drain_start);
-            return r;
-        }();
+        ReceiverReport final_report = make_report(*program, *attachment, mac);
+        final_report.samples = std::move(report.samples);
+        final_report.samples.push_back({seconds_since(t0), final_report.test_packets, final_report.test_bytes});
+        final_report.drain_s = seconds_since(drain_start);
+        report = std::move(final_report);
         channel.send(proto::make_results(conf.test_id, to_json(report)), kSendTimeout);
         log::info("test " + std::to_string(conf.test_id) + " done: " + std::to_string(report.test_packets) +
                   " test packets received of " + std::to_string(sent_packets) + " sent");

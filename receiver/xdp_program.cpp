@@ -2,6 +2,7 @@
 #include "xdp_program.hpp"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 
@@ -53,7 +54,12 @@ constexpr size_t percpu_stride() {
     return (sizeof(V) + 7) / 8 * 8;
 }
 static_assert(percpu_stride<ebt_cpu_counters>() == sizeof(ebt_cpu_counters));
-static_assert(percpu_stride<ebt_flow_counters>() == sizeof(ebt_flow_counters));
+// Plain array value with a spin lock: no hidden padding on either side, and
+// the user-space stand-in for the lock laid out like the kernel's.
+static_assert(sizeof(ebt_user_spin_lock) == sizeof(bpf_spin_lock));
+static_assert(alignof(ebt_user_spin_lock) == alignof(bpf_spin_lock));
+static_assert(sizeof(ebt_flow_state) == 8 + 10 * 8);
+static_assert(offsetof(ebt_flow_state, packets) == 8);
 
 }  // namespace
 
@@ -126,23 +132,22 @@ CpuTotals XdpProgram::read_totals() const {
     return t;
 }
 
-std::vector<ebt_flow_counters> XdpProgram::read_flows() const {
+std::vector<ebt_flow_state> XdpProgram::read_flows() const {
     const uint32_t flows = cfg_.flows;
-    const size_t ncpus = static_cast<size_t>(ncpus_);
     const int fd = bpf_map__fd(skel_->maps.ebt_flow_stats);
     std::vector<uint32_t> keys(flows);
-    std::vector<ebt_flow_counters> values(size_t{flows} * ncpus);
+    std::vector<ebt_flow_state> values(flows);
 
-    // Batch lookup (one syscall per chunk the kernel chooses); fall back to
-    // one lookup per key on kernels without batch support for this map type.
+    // Batch lookup with BPF_F_LOCK (each value copied under its spin lock);
+    // fall back to one locked lookup per key if the kernel refuses the batch.
+    LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_F_LOCK);
     uint32_t done = 0;
     uint32_t out_batch = 0;
     bool first = true;
     while (done < flows) {
         uint32_t count = flows - done;
         int err = bpf_map_lookup_batch(fd, first ? nullptr : &out_batch, &out_batch,
-                                       keys.data() + done, values.data() + size_t{done} * ncpus,
-                                       &count, nullptr);
+                                       keys.data() + done, values.data() + done, &count, &opts);
         int e = err ? errno : 0;
         if (err && e != ENOENT) {
             if (first && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP)) {
@@ -155,25 +160,20 @@ std::vector<ebt_flow_counters> XdpProgram::read_flows() const {
         first = false;
         if (e == ENOENT) break;   // end of map
     }
-    if (done < flows) {           // fallback (or a short batch read)
-        for (uint32_t k = done; k < flows; ++k) {
-            keys[k] = k;
-            if (bpf_map_lookup_elem(fd, &k, values.data() + size_t{k} * ncpus))
-                fail("XDP program: reading ebt_flow_stats[" + std::to_string(k) + "]", errno);
-        }
+    for (uint32_t k = done; k < flows; ++k) {   // fallback (or a short batch read)
+        keys[k] = k;
+        if (bpf_map_lookup_elem_flags(fd, &k, &values[k], BPF_F_LOCK))
+            fail("XDP program: reading ebt_flow_stats[" + std::to_string(k) + "]", errno);
     }
 
-    std::vector<ebt_flow_counters> sums(flows);
+    std::vector<ebt_flow_state> out(flows);
     for (uint32_t i = 0; i < flows; ++i) {
         const uint32_t flow = keys[i];
         if (flow >= flows) continue;
-        for (size_t c = 0; c < ncpus; ++c) {
-            const auto& v = values[size_t{i} * ncpus + c];
-            sums[flow].packets += v.packets;
-            sums[flow].bytes += v.bytes;
-        }
+        out[flow] = values[i];
+        out[flow].lock = {};
     }
-    return sums;
+    return out;
 }
 
 void XdpProgram::reset_counters() {
@@ -185,23 +185,22 @@ void XdpProgram::reset_counters() {
                                        BPF_ANY))
         fail("XDP program: zeroing ebt_cpu_stats", err);
 
-    // One batch update for the whole flow map; per-key fallback otherwise.
+    // One locked batch update for the whole flow map; per-key fallback.
     const uint32_t flows = cfg_.flows;
+    const int fd = bpf_map__fd(skel_->maps.ebt_flow_stats);
     std::vector<uint32_t> keys(flows);
     for (uint32_t k = 0; k < flows; ++k) keys[k] = k;
-    std::vector<ebt_flow_counters> zeros(size_t{flows} * ncpus);
+    std::vector<ebt_flow_state> zeros(flows);
+    LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_F_LOCK);
     uint32_t count = flows;
-    if (bpf_map_update_batch(bpf_map__fd(skel_->maps.ebt_flow_stats), keys.data(), zeros.data(),
-                             &count, nullptr) == 0 &&
+    if (bpf_map_update_batch(fd, keys.data(), zeros.data(), &count, &opts) == 0 &&
         count == flows)
         return;
 
-    std::vector<ebt_flow_counters> zero_flow(ncpus);
-    for (uint32_t k = 0; k < cfg_.flows; ++k) {
-        if (int err = bpf_map__update_elem(skel_->maps.ebt_flow_stats, &k, sizeof(k),
-                                           zero_flow.data(),
-                                           zero_flow.size() * sizeof(ebt_flow_counters), BPF_ANY))
-            fail("XDP program: zeroing ebt_flow_stats[" + std::to_string(k) + "]", err);
+    const ebt_flow_state zero{};
+    for (uint32_t k = 0; k < flows; ++k) {
+        if (bpf_map_update_elem(fd, &k, &zero, BPF_ANY | BPF_F_LOCK))
+            fail("XDP program: zeroing ebt_flow_stats[" + std::to_string(k) + "]", errno);
     }
 }
 

@@ -108,11 +108,16 @@ public:
     const XdpProgramConfig& config() const { return cfg_; }
 
     CpuTotals read_totals() const;            // throws XdpError
-    // Summed over CPUs; index = flow id; size() == config().flows.  One batch
-    // syscall where the kernel supports it.  Throws XdpError.
-    std::vector<ebt_flow_counters> read_flows() const;
-    // Zeroes both maps.  Packets counted concurrently on other CPUs while the
-    // zeroing runs may be lost; reset before traffic starts.  Throws XdpError.
+    // The per-flow state (packets, bytes, sequence accounting: see
+    // ebt_flow_state in ebpf_test_shared.h); index = flow id; size() ==
+    // config().flows; lock is 0.  Each flow is copied under its spin lock
+    // (BPF_F_LOCK), so its fields are consistent with one another; flows are
+    // not a snapshot of one instant.  One batch syscall where the kernel
+    // supports it, else one lookup per flow.  Throws XdpError.
+    std::vector<ebt_flow_state> read_flows() const;
+    // Zeroes both maps (flows under their locks, BPF_F_LOCK).  Packets counted
+    // concurrently while the zeroing runs may be lost or leave a flow
+    // half-started; reset before traffic starts.  Throws XdpError.
     void reset_counters();
 
 private:
