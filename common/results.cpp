@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -37,6 +38,20 @@ json::array flows_json(const std::vector<FlowCount>& flows) {
     json::array a;
     a.reserve(flows.size());
     for (const auto& f : flows) a.push_back(json::object{{"flow_id", f.flow_id}, {"packets", f.packets}, {"bytes", f.bytes}});
+    return a;
+}
+
+json::array receiver_flows_json(const std::vector<ReceiverFlow>& flows) {
+    json::array a;
+    a.reserve(flows.size());
+    for (const auto& f : flows)
+        a.push_back(json::object{{"flow_id", f.flow_id},
+                                 {"packets", f.packets},
+                                 {"bytes", f.bytes},
+                                 {"lost", f.lost},
+                                 {"reordered", f.reordered},
+                                 {"duplicates", f.duplicates},
+                                 {"late", f.late}});
     return a;
 }
 
@@ -125,18 +140,25 @@ std::string samples_csv(const std::vector<CounterSample>& samples) {
     return out;
 }
 
-// Received packets per flow id, whatever order (or gaps) the report has.
-std::unordered_map<uint32_t, uint64_t> received_by_flow(const ReceiverReport& rx) {
-    std::unordered_map<uint32_t, uint64_t> m;
-    m.reserve(rx.flows.size());
-    for (const auto& f : rx.flows) m[f.flow_id] += f.packets;
+using FlowIndex = std::unordered_map<uint32_t, const ReceiverFlow*>;
+
+// The receiver's flows by id, whatever order (or gaps) the report has.
+FlowIndex index_flows(const std::optional<ReceiverReport>& rx) {
+    FlowIndex m;
+    if (!rx) return m;
+    m.reserve(rx->flows.size());
+    for (const auto& f : rx->flows) m[f.flow_id] = &f;
     return m;
 }
 
-uint64_t lookup(const std::unordered_map<uint32_t, uint64_t>& m, uint32_t flow_id) {
+const ReceiverFlow& lookup(const FlowIndex& m, uint32_t flow_id) {
+    static const ReceiverFlow kNone{};
     const auto it = m.find(flow_id);
-    return it == m.end() ? 0 : it->second;
+    return it == m.end() ? kNone : *it->second;
 }
+
+// Unique packets: a duplicate arrived but is not a second delivery.
+uint64_t unique_received(const ReceiverFlow& f) { return f.packets - std::min(f.packets, f.duplicates); }
 
 // RFC 4180: quote a field holding a comma, quote or line break.
 std::string csv_field(const std::string& v) {
@@ -164,8 +186,11 @@ Summary summarize(const TestRecord& r) {
         s.throughput_mbps = static_cast<double>(g.sent_bytes) * 8.0 / g.elapsed_s / 1e6;
     }
     if (r.receiver) {
-        s.received_packets = r.receiver->test_packets;
-        s.lost_packets = static_cast<int64_t>(g.sent_packets) - static_cast<int64_t>(r.receiver->test_packets);
+        uint64_t duplicates = 0;
+        for (const auto& f : r.receiver->flows) duplicates += f.duplicates;
+        s.duplicates = duplicates;
+        s.received_packets = r.receiver->test_packets - std::min(r.receiver->test_packets, duplicates);
+        s.lost_packets = static_cast<int64_t>(g.sent_packets) - static_cast<int64_t>(*s.received_packets);
         s.loss_pct = g.sent_packets == 0 ? 0.0
                                          : 100.0 * static_cast<double>(*s.lost_packets) /
                                                static_cast<double>(g.sent_packets);
@@ -187,7 +212,7 @@ json::object to_json(const ReceiverReport& r) {
             {"stale_packets", r.stale_packets},
             {"bad_flow_packets", r.bad_flow_packets},
             {"drain_s", r.drain_s},
-            {"flows", flows_json(r.flows)},
+            {"flows", receiver_flows_json(r.flows)},
             {"samples", samples_json(r.samples)}};
 }
 
@@ -211,7 +236,9 @@ ReceiverReport receiver_report_from_json(const json::value& v) {
         const auto& fo = as_object(f, "a flow");
         const uint64_t id = read_u64(fo, "flow_id");
         if (id >= EBT_MAX_FLOWS) throw std::invalid_argument("receiver report: flow_id out of range");
-        r.flows.push_back({static_cast<uint32_t>(id), read_u64(fo, "packets"), read_u64(fo, "bytes")});
+        r.flows.push_back({static_cast<uint32_t>(id), read_u64(fo, "packets"), read_u64(fo, "bytes"),
+                           read_u64(fo, "lost"), read_u64(fo, "reordered"), read_u64(fo, "duplicates"),
+                           read_u64(fo, "late")});
     }
     for (const auto& s : read_array(o, "samples")) {
         const auto& so = as_object(s, "a sample");
@@ -228,19 +255,25 @@ json::object results_json(const TestRecord& r) {
                          {"received_packets", s.received_packets ? json::value(*s.received_packets) : json::value(nullptr)},
                          {"lost_packets", s.lost_packets ? json::value(*s.lost_packets) : json::value(nullptr)},
                          {"loss_pct", s.loss_pct ? json::value(*s.loss_pct) : json::value(nullptr)},
+                         {"duplicates", s.duplicates ? json::value(*s.duplicates) : json::value(nullptr)},
                          {"throughput_mbps", s.throughput_mbps}};
 
     json::array flows;
-    const auto rx_flows = r.receiver ? received_by_flow(*r.receiver) : std::unordered_map<uint32_t, uint64_t>{};
+    const FlowIndex rx_flows = index_flows(r.receiver);
     for (const auto& f : r.generator.flows) {
         json::object row{{"flow_id", f.flow_id}, {"sent", f.packets}};
         if (r.receiver) {
-            const uint64_t received = lookup(rx_flows, f.flow_id);
+            const ReceiverFlow& rf = lookup(rx_flows, f.flow_id);
+            const uint64_t received = unique_received(rf);
             row["received"] = received;
             row["lost"] = static_cast<int64_t>(f.packets) - static_cast<int64_t>(received);
+            row["reordered"] = rf.reordered;
+            row["duplicates"] = rf.duplicates;
         } else {
             row["received"] = nullptr;
             row["lost"] = nullptr;
+            row["reordered"] = nullptr;
+            row["duplicates"] = nullptr;
         }
         flows.push_back(std::move(row));
     }
@@ -265,26 +298,30 @@ json::object results_json(const TestRecord& r) {
 
 std::string results_csv(const TestRecord& r) {
     // One row per flow, then an "all" row: the table analysts load.
-    std::string out = "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct\n";
+    std::string out = "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct,reordered,duplicates\n";
     const bool have_rx = r.receiver.has_value();
-    auto row = [&](const std::string& flow, uint64_t sent, uint64_t received) {
+    auto row = [&](const std::string& flow, uint64_t sent, uint64_t received, uint64_t reordered,
+                   uint64_t duplicates) {
         out += csv_field(r.name) + "," + std::to_string(r.id) + "," + flow + "," + std::to_string(sent) + ",";
         if (!have_rx) {
-            out += ",,\n";
+            out += ",,,,\n";
             return;
         }
         const int64_t lost = static_cast<int64_t>(sent) - static_cast<int64_t>(received);
         out += std::to_string(received) + "," + std::to_string(lost) + "," +
-               fmt(sent == 0 ? 0.0 : 100.0 * static_cast<double>(lost) / static_cast<double>(sent), 6) + "\n";
+               fmt(sent == 0 ? 0.0 : 100.0 * static_cast<double>(lost) / static_cast<double>(sent), 6) + "," +
+               std::to_string(reordered) + "," + std::to_string(duplicates) + "\n";
     };
-    uint64_t total_rx = 0;
-    const auto rx_flows = have_rx ? received_by_flow(*r.receiver) : std::unordered_map<uint32_t, uint64_t>{};
+    const FlowIndex rx_flows = index_flows(r.receiver);
+    uint64_t total_reordered = 0, total_duplicates = 0;
     for (const auto& f : r.generator.flows) {
-        const uint64_t received = lookup(rx_flows, f.flow_id);
-        total_rx += received;
-        row(std::to_string(f.flow_id), f.packets, received);
+        const ReceiverFlow& rf = lookup(rx_flows, f.flow_id);
+        total_reordered += rf.reordered;
+        total_duplicates += rf.duplicates;
+        row(std::to_string(f.flow_id), f.packets, unique_received(rf), rf.reordered, rf.duplicates);
     }
-    row("all", r.generator.sent_packets, have_rx ? r.receiver->test_packets : total_rx);
+    const Summary s = summarize(r);
+    row("all", r.generator.sent_packets, s.received_packets.value_or(0), total_reordered, total_duplicates);
     return out;
 }
 
@@ -303,15 +340,16 @@ std::string results_markdown(const TestRecord& r) {
     md << "| received packets | " << (s.received_packets ? std::to_string(*s.received_packets) : "n/a") << " |\n";
     md << "| lost packets | " << (s.lost_packets ? std::to_string(*s.lost_packets) : "n/a") << " |\n";
     md << "| loss % | " << (s.loss_pct ? fmt(*s.loss_pct, 6) : "n/a") << " |\n";
+    md << "| duplicates | " << (s.duplicates ? std::to_string(*s.duplicates) : "n/a") << " |\n";
     md << "| throughput (L2, Mbps) | " << fmt(s.throughput_mbps, 3) << " |\n";
     md << "| frame size (bytes, without FCS) | " << r.config.packet_size << " |\n";
     md << "| tx_full retries / dropped | " << r.generator.tx_full_retries << " / " << r.generator.tx_full_dropped
        << " |\n\n";
     md << "achieved pps = sent packets / TX time (TSC, first burst to end of last burst).\n\n";
-    md << "## Flows\n\n| flow | sent | received | lost |\n|---|---|---|---|\n";
+    md << "## Flows\n\n| flow | sent | received | lost | reordered | duplicates |\n|---|---|---|---|---|---|\n";
     constexpr size_t kMaxRows = 64;
     size_t shown = 0;
-    const auto rx_flows = r.receiver ? received_by_flow(*r.receiver) : std::unordered_map<uint32_t, uint64_t>{};
+    const FlowIndex rx_flows = index_flows(r.receiver);
     for (const auto& f : r.generator.flows) {
         if (shown++ == kMaxRows) {
             md << "\n(" << r.generator.flows.size() - kMaxRows << " more flows in results.csv)\n";
@@ -319,10 +357,12 @@ std::string results_markdown(const TestRecord& r) {
         }
         md << "| " << f.flow_id << " | " << f.packets << " | ";
         if (r.receiver) {
-            const uint64_t rx = lookup(rx_flows, f.flow_id);
-            md << rx << " | " << static_cast<int64_t>(f.packets) - static_cast<int64_t>(rx) << " |\n";
+            const ReceiverFlow& rf = lookup(rx_flows, f.flow_id);
+            const uint64_t rx = unique_received(rf);
+            md << rx << " | " << static_cast<int64_t>(f.packets) - static_cast<int64_t>(rx) << " | " << rf.reordered
+               << " | " << rf.duplicates << " |\n";
         } else {
-            md << "n/a | n/a |\n";
+            md << "n/a | n/a | n/a | n/a |\n";
         }
     }
     if (r.receiver) {

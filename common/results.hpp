@@ -34,6 +34,20 @@ struct FlowCount {
     uint64_t bytes = 0;
 };
 
+// One flow as the receiver saw it.  lost/reordered/duplicates/late follow
+// the sequence numbers (TRex's rules, see bpf/xdp_recv.bpf.c): lost counts
+// gaps only, so packets lost after the last one received show up in the
+// results' sent - received, not here.
+struct ReceiverFlow {
+    uint32_t flow_id = 0;
+    uint64_t packets = 0;              // duplicates included
+    uint64_t bytes = 0;
+    uint64_t lost = 0;
+    uint64_t reordered = 0;
+    uint64_t duplicates = 0;
+    uint64_t late = 0;                 // older than the 64-packet window
+};
+
 struct ReceiverReport {
     std::string mode = "xdp";          // xdp (baseline arrives later)
     std::string interface;
@@ -48,7 +62,7 @@ struct ReceiverReport {
     uint64_t stale_packets = 0;        // another test's packets
     uint64_t bad_flow_packets = 0;     // this test, flow id out of range
     double drain_s = 0;                // how long the drain after stop took
-    std::vector<FlowCount> flows;      // test packets per flow
+    std::vector<ReceiverFlow> flows;   // test packets per flow
     std::vector<CounterSample> samples; // test packets, once per sample_rate
 };
 
@@ -93,7 +107,8 @@ struct Summary {
     double target_pps = 0;             // 0 with rate "max"
     double achieved_pps = 0;
     uint64_t sent_packets = 0;
-    std::optional<uint64_t> received_packets;  // unknown without a receiver
+    std::optional<uint64_t> received_packets;  // unique test packets; unknown without a receiver
+    std::optional<uint64_t> duplicates;
     std::optional<int64_t> lost_packets;       // sent - received (negative = more arrived than sent)
     std::optional<double> loss_pct;
     double throughput_mbps = 0;        // L2 frame bits (without FCS) per second, sender side

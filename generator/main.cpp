@@ -301,6 +301,8 @@ int main(int argc, char** argv) {
     }
 
     ebt::GeneratorReport& gen = record.generator;
+    // Sample times count from the launch of the TX lcores, on one clock.
+    const auto t0 = std::chrono::steady_clock::now();
     if (incomplete.empty()) {
         // All lcores share one schedule origin shortly after launch.  A paced
         // run ends at its exact packet total (due before the duration); the
@@ -322,7 +324,6 @@ int main(int argc, char** argv) {
 
         // The main lcore samples the TX counters until every lcore is done.
         const auto period = std::chrono::duration<double>(cfg.sample_rate);
-        const auto t0 = std::chrono::steady_clock::now();
         auto next = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(period);
         auto all_finished = [&] {
             for (const auto* c : views)
@@ -369,7 +370,8 @@ int main(int argc, char** argv) {
         }
     }
     if (last_end > first_start) gen.elapsed_s = static_cast<double>(last_end - first_start) / static_cast<double>(tsc_hz);
-    gen.samples.push_back({gen.elapsed_s, gen.sent_packets, gen.sent_bytes});
+    gen.samples.push_back({std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                           gen.sent_packets, gen.sent_bytes});
     gen.port_driver = port_driver(port->id());
     gen.port_mac = mac_text(port->mac());
     gen.dst_mac = mac_text(dst_mac);

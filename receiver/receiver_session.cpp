@@ -47,7 +47,10 @@ ReceiverReport make_report(const XdpProgram& prog, const XdpAttachment& att, con
     r.bad_flow_packets = t.bad_flow_packets;
     const auto flows = prog.read_flows();
     r.flows.reserve(flows.size());
-    for (uint32_t i = 0; i < flows.size(); ++i) r.flows.push_back({i, flows[i].packets, flows[i].bytes});
+    for (uint32_t i = 0; i < flows.size(); ++i) {
+        const auto& f = flows[i];
+        r.flows.push_back({i, f.packets, f.bytes, f.lost, f.reordered, f.duplicates, f.late});
+    }
     return r;
 }
 

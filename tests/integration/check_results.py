@@ -57,6 +57,10 @@ if args.lossless:
     for fl in doc["flows"]:
         check(fl["received"] == fl["sent"] and fl["lost"] == 0,
               f"flow {fl['flow_id']}: sent {fl['sent']} received {fl['received']}")
+        check(fl["reordered"] == 0 and fl["duplicates"] == 0,
+              f"flow {fl['flow_id']}: reordered {fl['reordered']} duplicates {fl['duplicates']}")
+    for rf in doc["receiver"]["flows"]:
+        check(rf["lost"] == 0 and rf["late"] == 0, f"receiver flow {rf['flow_id']}: sequence gaps {rf['lost']}")
     check(os.path.isfile(os.path.join(args.dir, "raw_data/rx_samples.csv")), "missing raw_data/rx_samples.csv")
 if args.no_receiver:
     check(doc["receiver"] is None and s["received_packets"] is None, "receiver should be null")

@@ -499,21 +499,21 @@ TEST_F(SchemaTest, BrokenDocumentsFail) {
 TEST(ResultsCsv, WithReceiver) {
     const auto lines = lines_of(results_csv(make_record(true)));
     ASSERT_EQ(lines.size(), 6u);
-    EXPECT_EQ(lines[0], "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct");
-    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,250,0,0.000000");
-    EXPECT_EQ(lines[2], "Unit Test,4321,1,250,248,2,0.800000");
-    EXPECT_EQ(lines[3], "Unit Test,4321,2,250,247,3,1.200000");
-    EXPECT_EQ(lines[4], "Unit Test,4321,3,250,245,5,2.000000");
-    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,990,10,1.000000");
+    EXPECT_EQ(lines[0], "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct,reordered,duplicates");
+    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,250,0,0.000000,0,0");
+    EXPECT_EQ(lines[2], "Unit Test,4321,1,250,248,2,0.800000,0,0");
+    EXPECT_EQ(lines[3], "Unit Test,4321,2,250,247,3,1.200000,0,0");
+    EXPECT_EQ(lines[4], "Unit Test,4321,3,250,245,5,2.000000,0,0");
+    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,990,10,1.000000,0,0");
 }
 
 TEST(ResultsCsv, WithoutReceiverEmptyColumns) {
     const auto lines = lines_of(results_csv(make_record(false)));
     ASSERT_EQ(lines.size(), 6u);
-    EXPECT_EQ(lines[0], "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct");
-    for (int i = 0; i < 4; ++i) EXPECT_EQ(lines[1 + i], "Unit Test,4321," + std::to_string(i) + ",250,,,");
-    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,,,");
-    for (const auto& l : lines) EXPECT_EQ(csv_fields(l).size(), 7u) << l;
+    EXPECT_EQ(lines[0], "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct,reordered,duplicates");
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(lines[1 + i], "Unit Test,4321," + std::to_string(i) + ",250,,,,,");
+    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,,,,,");
+    for (const auto& l : lines) EXPECT_EQ(csv_fields(l).size(), 9u) << l;
 }
 
 TEST(ResultsCsv, NegativeLoss) {
@@ -521,7 +521,7 @@ TEST(ResultsCsv, NegativeLoss) {
     r.receiver->flows[0].packets = 260;
     r.receiver->test_packets = 1000;
     const auto lines = lines_of(results_csv(r));
-    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,260,-10,-4.000000");
+    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,260,-10,-4.000000,0,0");
 }
 
 // A test name is free text (only non-empty is required); a comma or quote
@@ -533,7 +533,7 @@ TEST(ResultsCsv, NameWithCommaAndQuoteStaysOneField) {
     ASSERT_EQ(lines.size(), 6u);
     for (std::size_t i = 1; i < lines.size(); ++i) {
         const auto f = csv_fields(lines[i]);
-        ASSERT_EQ(f.size(), 7u) << lines[i];
+        ASSERT_EQ(f.size(), 9u) << lines[i];
         EXPECT_EQ(f[0], r.name) << lines[i];
         EXPECT_EQ(f[1], "4321") << lines[i];
     }
@@ -727,7 +727,7 @@ TEST(ResultsFlows, ReceiverFlowsMatchedByFlowIdNotPosition) {
     ASSERT_EQ(lines.size(), 6u);
     for (int i = 0; i < 4; ++i) {
         const auto f = csv_fields(lines[1 + i]);
-        ASSERT_EQ(f.size(), 7u);
+        ASSERT_EQ(f.size(), 9u);
         EXPECT_EQ(f[2], std::to_string(i));
         EXPECT_EQ(f[4], std::to_string(rx[i])) << "results.csv flow " << i;
     }
@@ -735,4 +735,26 @@ TEST(ResultsFlows, ReceiverFlowsMatchedByFlowIdNotPosition) {
     const std::string md = results_markdown(r);
     EXPECT_NE(md.find("| 1 | 250 | 248 | 2 |"), std::string::npos) << md;
     EXPECT_NE(md.find("| 3 | 250 | 245 | 5 |"), std::string::npos) << md;
+}
+
+// Duplicates are reported, and not counted as deliveries: received is the
+// unique count, so a duplicate cannot hide a loss.
+TEST(ResultsSequence, DuplicatesAndReorderAreReportedNotDelivered) {
+    TestRecord r = make_record(true);
+    r.receiver->flows[0] = {0, 252, 378000, 0, 1, 2, 0};  // 250 sent, 2 arrived twice
+    r.receiver->test_packets += 2;
+    const Summary s = summarize(r);
+    ASSERT_TRUE(s.duplicates.has_value());
+    EXPECT_EQ(*s.duplicates, 2u);
+    EXPECT_EQ(*s.received_packets, 990u);
+    EXPECT_EQ(*s.lost_packets, 10);
+    const json::object doc = results_json(r);
+    const auto& row = doc.at("flows").as_array().at(0).as_object();
+    EXPECT_EQ(row.at("received").as_uint64(), 250u);
+    EXPECT_EQ(row.at("lost").as_int64(), 0);
+    EXPECT_EQ(row.at("reordered").as_uint64(), 1u);
+    EXPECT_EQ(row.at("duplicates").as_uint64(), 2u);
+    const auto lines = lines_of(results_csv(r));
+    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,250,0,0.000000,1,2");
+    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,990,10,1.000000,1,2");
 }
