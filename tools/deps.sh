@@ -18,6 +18,8 @@ PACKAGES=(
   # tests: libpcap reads net_pcap captures; python3-jsonschema validates
   # results.json against its schema (reasons in ARCHITECTURE.md)
   libpcap-dev python3 python3-jsonschema
+  # control protocol: OpenSSL libcrypto for HMAC-SHA256; promtool checks /metrics
+  libssl-dev prometheus
 )
 
 if [[ "${1:-}" == "--print" ]]; then
