@@ -1,6 +1,7 @@
 #include "protocol.hpp"
 
 #include <array>
+#include <cmath>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
@@ -105,6 +106,24 @@ uint64_t get_uint(const json::object& msg, std::string_view key, uint64_t max) {
     return out;
 }
 
+int64_t get_int(const json::object& msg, std::string_view key) {
+    const auto* v = msg.if_contains(key);
+    if (v != nullptr && v->is_int64()) return v->as_int64();
+    if (v != nullptr && v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX))
+        return static_cast<int64_t>(v->as_uint64());
+    throw ProtocolError("message '" + type_of(msg) + "': field '" + std::string(key) + "' must be an integer");
+}
+
+double get_number(const json::object& msg, std::string_view key) {
+    const auto* v = msg.if_contains(key);
+    if (v != nullptr) {
+        if (v->is_double() && std::isfinite(v->as_double())) return v->as_double();
+        if (v->is_int64()) return static_cast<double>(v->as_int64());
+        if (v->is_uint64()) return static_cast<double>(v->as_uint64());
+    }
+    throw ProtocolError("message '" + type_of(msg) + "': field '" + std::string(key) + "' must be a number");
+}
+
 const json::object& get_object(const json::object& msg, std::string_view key) {
     const auto* v = msg.if_contains(key);
     if (v == nullptr || !v->is_object())
@@ -113,13 +132,57 @@ const json::object& get_object(const json::object& msg, std::string_view key) {
     return v->as_object();
 }
 
-json::object make_hello(std::string_view role, std::string_view interface) {
+json::object make_hello(std::string_view role, std::string_view interface, std::string_view challenge,
+                        std::string_view response) {
     json::object m{{"type", "hello"},
                    {"protocol_version", kProtocolVersion},
                    {"role", role},
-                   {"software", software()}};
+                   {"software", software()},
+                   {"capabilities", json::array{"auth-hmac-sha256", "heartbeat", "clock-sync", "live-samples",
+                                                "fetch-results"}}};
     if (!interface.empty()) m["interface"] = interface;
+    if (!challenge.empty()) m["challenge"] = challenge;
+    if (!response.empty()) m["response"] = response;
     return m;
+}
+
+json::object make_auth(std::string_view response) { return {{"type", "auth"}, {"response", response}}; }
+
+json::object make_time_request(int64_t t1) { return {{"type", "time_request"}, {"t1", t1}}; }
+
+json::object make_time_reply(int64_t t1, int64_t t2, int64_t t3) {
+    return {{"type", "time_reply"}, {"t1", t1}, {"t2", t2}, {"t3", t3}};
+}
+
+json::object make_heartbeat(int64_t t_ns) { return {{"type", "heartbeat"}, {"t_ns", t_ns}}; }
+
+json::object make_fetch_results(uint16_t test_id) { return {{"type", "fetch_results"}, {"test_id", test_id}}; }
+
+json::object make_sample(const LiveSample& s) {
+    return {{"type", "sample"}, {"t_s", s.t_s}, {"test_packets", s.test_packets}, {"rx_pps", s.rx_pps},
+            {"lost", s.lost}};
+}
+
+LiveSample parse_sample(const json::object& msg) {
+    LiveSample s;
+    s.t_s = get_number(msg, "t_s");
+    s.test_packets = get_uint(msg, "test_packets", UINT64_MAX);
+    s.rx_pps = get_number(msg, "rx_pps");
+    s.lost = get_uint(msg, "lost", UINT64_MAX);
+    return s;
+}
+
+json::object make_busy(uint16_t running_test_id) {
+    return {{"type", "error"},
+            {"code", "busy"},
+            {"reason", "xdp-recv is running test " + std::to_string(running_test_id) + " for another controller"},
+            {"test_id", running_test_id}};
+}
+
+int64_t parse_time_request(const json::object& msg) { return get_int(msg, "t1"); }
+
+TimeReply parse_time_reply(const json::object& msg) {
+    return {get_int(msg, "t1"), get_int(msg, "t2"), get_int(msg, "t3")};
 }
 
 json::object make_configure(uint16_t test_id, const std::string& test_name, uint64_t epoch_tai_ns,
@@ -155,15 +218,28 @@ json::object make_error(std::string_view code, std::string_view reason) {
     return {{"type", "error"}, {"code", code}, {"reason", reason}};
 }
 
-void check_hello(const json::object& msg, std::string_view expected_role) {
+Hello check_hello(const json::object& msg, std::string_view expected_role) {
     if (type_of(msg) != "hello") throw ProtocolError("expected hello, got '" + type_of(msg) + "'");
     const uint64_t version = get_uint(msg, "protocol_version", UINT32_MAX);
     if (version != kProtocolVersion)
         throw ProtocolError("protocol version mismatch: peer speaks v" + std::to_string(version) +
                             ", this program speaks v" + std::to_string(kProtocolVersion));
-    const std::string role = get_string(msg, "role");
-    if (role != expected_role)
-        throw ProtocolError("peer says it is a " + role + ", expected a " + std::string(expected_role));
+    Hello h;
+    h.role = get_string(msg, "role");
+    if (h.role != expected_role)
+        throw ProtocolError("peer says it is a " + h.role + ", expected a " + std::string(expected_role));
+    h.software = get_string(msg, "software");
+    auto optional_hex = [&](const char* key) {
+        if (!msg.contains(key)) return std::string();
+        std::string v = get_string(msg, key);
+        if (v.size() != 64 || v.find_first_not_of("0123456789abcdef") != std::string::npos)
+            throw ProtocolError(std::string("message 'hello': field '") + key + "' must be 64 hex digits");
+        return v;
+    };
+    h.challenge = optional_hex("challenge");
+    h.response = optional_hex("response");
+    if (msg.contains("interface")) h.interface = get_string(msg, "interface");
+    return h;
 }
 
 Configure parse_configure(const json::object& msg) {

@@ -1,4 +1,4 @@
-// Control protocol v1 between dpdk-gen (the controller) and xdp-recv.
+// Control protocol (v2) between dpdk-gen (the controller) and xdp-recv.
 //
 // Wire: every message is a frame of a 4-byte big-endian length N
 // (1 <= N <= kMaxFrameBytes) followed by N bytes of a JSON object whose
@@ -6,16 +6,25 @@
 // before anything is allocated for it.
 //
 // One test, in order (G = dpdk-gen, R = xdp-recv):
-//   G->R hello      {protocol_version, role:"generator", software}
-//   R->G hello      {protocol_version, role:"receiver", software, interface}
+//   G->R hello      {protocol_version, role:"generator", software, capabilities, [challenge]}
+//   R->G hello      {protocol_version, role:"receiver", software, capabilities, interface,
+//                    [challenge, response]}                   (auth.hpp: HMAC-SHA256 both ways)
+//   G->R auth       {response}                               (when the receiver sent a challenge)
+//   G->R time_request {t1}  R->G time_reply {t1, t2, t3}     (>= 8 times: clock_sync.hpp)
 //   G->R configure  {test_id, test_name, epoch_tai_ns, config:{...resolved TestConfig...}}
 //   R->G ready      {test_id, interface, mac, xdp_mode}      (XDP attached, counters zero)
 //   G->R start      {test_id}
 //   R->G started    {test_id}                                (receiver counting)
-//   ... traffic ...
+//   ... traffic; both ways heartbeat {t_ns} every second (a peer silent for
+//   3 s is lost); R->G sample {t_s, test_packets, rx_pps, lost} every
+//   monitoring_config.real_time.update_interval ...
 //   G->R stop       {test_id, sent_packets}
 //   R->G results    {test_id, receiver:{...ReceiverReport...}} (after the drain)
-// Either side may instead send error {code, reason}; the session then ends.
+//   G->R fetch_results {test_id}  R->G results ...           (a generator that lost the
+//                                                           connection fetches the last results)
+// Either side may instead send error {code, reason[, test_id]}; the session
+// then ends.  A second controller while a test runs gets error "busy" with
+// the running test's id.
 // The message schema lives here and in results.hpp (the report bodies) only.
 #pragma once
 
@@ -36,7 +45,10 @@
 
 namespace ebt::proto {
 
-inline constexpr int kProtocolVersion = 1;
+inline constexpr int kProtocolVersion = 2;
+inline constexpr std::chrono::seconds kHeartbeatInterval{1};
+inline constexpr std::chrono::seconds kPeerLossTimeout{3};
+inline constexpr int kClockSyncExchanges = 8;
 inline constexpr std::size_t kMaxFrameBytes = 1u << 20;
 inline constexpr std::size_t kLengthPrefixBytes = 4;
 
@@ -77,9 +89,28 @@ private:
 std::string get_string(const boost::json::object& msg, std::string_view key);
 uint64_t get_uint(const boost::json::object& msg, std::string_view key, uint64_t max);
 const boost::json::object& get_object(const boost::json::object& msg, std::string_view key);
+int64_t get_int(const boost::json::object& msg, std::string_view key);
+double get_number(const boost::json::object& msg, std::string_view key);  // finite only
 
-// Message builders.
-boost::json::object make_hello(std::string_view role, std::string_view interface = {});
+// Message builders.  make_hello's challenge and response are omitted when
+// empty (no shared secret on this side).
+boost::json::object make_hello(std::string_view role, std::string_view interface = {},
+                               std::string_view challenge = {}, std::string_view response = {});
+boost::json::object make_auth(std::string_view response);
+boost::json::object make_time_request(int64_t t1);
+boost::json::object make_time_reply(int64_t t1, int64_t t2, int64_t t3);
+boost::json::object make_heartbeat(int64_t t_ns);
+boost::json::object make_fetch_results(uint16_t test_id);
+
+// The receiver's live numbers, streamed while a test runs.
+struct LiveSample {
+    double t_s = 0;              // since start
+    uint64_t test_packets = 0;   // cumulative
+    double rx_pps = 0;           // over the last interval
+    uint64_t lost = 0;           // sequence gaps open now, all flows
+};
+boost::json::object make_sample(const LiveSample& s);
+LiveSample parse_sample(const boost::json::object& msg);
 boost::json::object make_configure(uint16_t test_id, const std::string& test_name,
                                    uint64_t epoch_tai_ns, const TestConfig& cfg);
 boost::json::object make_ready(uint16_t test_id, const std::string& interface,
@@ -89,10 +120,26 @@ boost::json::object make_started(uint16_t test_id);
 boost::json::object make_stop(uint16_t test_id, uint64_t sent_packets);
 boost::json::object make_results(uint16_t test_id, boost::json::object receiver_report);
 boost::json::object make_error(std::string_view code, std::string_view reason);
+boost::json::object make_busy(uint16_t running_test_id);
 
+struct Hello {
+    std::string role;
+    std::string software;
+    std::string interface;   // receiver only
+    std::string challenge;   // "" when the peer has no secret
+    std::string response;    // receiver only, "" when none
+};
 // Validates a peer's hello: right type, matching protocol_version (a
-// mismatch names both versions), expected role.  Throws ProtocolError.
-void check_hello(const boost::json::object& msg, std::string_view expected_role);
+// mismatch names both versions), expected role, well-formed challenge and
+// response (64 hex digits when present).  Throws ProtocolError.
+Hello check_hello(const boost::json::object& msg, std::string_view expected_role);
+
+// t1 from a time_request; the three timestamps of a time_reply.
+int64_t parse_time_request(const boost::json::object& msg);
+struct TimeReply {
+    int64_t t1 = 0, t2 = 0, t3 = 0;
+};
+TimeReply parse_time_reply(const boost::json::object& msg);
 
 struct Configure {
     uint16_t test_id = 0;

@@ -652,3 +652,53 @@ TEST(ChannelThreads, SessionBetweenTwoThreads) {
     }
     receiver.join();
 }
+
+// ---------------------------------------------------------------- v2 messages
+
+TEST(ProtocolV2, HelloCarriesCapabilitiesChallengeAndResponse) {
+    const std::string c(64, 'a'), r(64, 'b');
+    const auto h = ebt::proto::check_hello(ebt::proto::make_hello("receiver", "eth0", c, r), "receiver");
+    EXPECT_EQ(h.challenge, c);
+    EXPECT_EQ(h.response, r);
+    EXPECT_EQ(h.interface, "eth0");
+    const auto plain = ebt::proto::check_hello(ebt::proto::make_hello("generator"), "generator");
+    EXPECT_TRUE(plain.challenge.empty());
+    EXPECT_TRUE(ebt::proto::make_hello("generator").at("capabilities").is_array());
+}
+
+TEST(ProtocolV2, MalformedChallengeIsRefused) {
+    auto m = ebt::proto::make_hello("generator", "", std::string(64, 'a'));
+    m["challenge"] = "xyz";
+    EXPECT_THROW(ebt::proto::check_hello(m, "generator"), ebt::proto::ProtocolError);
+    m["challenge"] = std::string(64, 'G');
+    EXPECT_THROW(ebt::proto::check_hello(m, "generator"), ebt::proto::ProtocolError);
+}
+
+TEST(ProtocolV2, TimeExchangeRoundTrip) {
+    EXPECT_EQ(ebt::proto::parse_time_request(ebt::proto::make_time_request(-5)), -5);
+    const auto r = ebt::proto::parse_time_reply(ebt::proto::make_time_reply(1, 2, 3));
+    EXPECT_EQ(r.t1, 1);
+    EXPECT_EQ(r.t2, 2);
+    EXPECT_EQ(r.t3, 3);
+    auto bad = ebt::proto::make_time_reply(1, 2, 3);
+    bad["t2"] = "soon";
+    EXPECT_THROW(ebt::proto::parse_time_reply(bad), ebt::proto::ProtocolError);
+}
+
+TEST(ProtocolV2, SampleRoundTripAndValidation) {
+    const auto s = ebt::proto::parse_sample(ebt::proto::make_sample({2.5, 1000, 400.5, 3}));
+    EXPECT_DOUBLE_EQ(s.t_s, 2.5);
+    EXPECT_EQ(s.test_packets, 1000u);
+    EXPECT_DOUBLE_EQ(s.rx_pps, 400.5);
+    EXPECT_EQ(s.lost, 3u);
+    auto bad = ebt::proto::make_sample({});
+    bad["lost"] = -1;
+    EXPECT_THROW(ebt::proto::parse_sample(bad), ebt::proto::ProtocolError);
+}
+
+TEST(ProtocolV2, BusyNamesTheRunningTest) {
+    const auto b = ebt::proto::make_busy(4242);
+    EXPECT_EQ(ebt::proto::get_string(b, "code"), "busy");
+    EXPECT_EQ(ebt::proto::get_uint(b, "test_id", 65535), 4242u);
+    EXPECT_NE(ebt::proto::get_string(b, "reason").find("4242"), std::string::npos);
+}
