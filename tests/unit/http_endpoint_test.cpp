@@ -2,7 +2,9 @@
 // request per connection, status codes, HEAD, and deadlines.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <future>
+#include <unistd.h>
 #include <thread>
 
 #include <boost/asio.hpp>
@@ -92,4 +94,71 @@ TEST(HttpEndpoint, SilentClientIsDroppedAtTheDeadline) {
     // Headers never finish: the server gives up and closes; nothing hangs.
     const std::string r = exchange("GET /health HTTP/1.1\r\nHost: x\r\n", 100ms);
     EXPECT_EQ(r, "");
+}
+
+// ------------------------------------------------------- the status pages
+
+#include "status_pages.hpp"
+
+namespace {
+
+ebt::StatusSnapshot running_receiver() {
+    ebt::StatusSnapshot s;
+    s.role = "receiver";
+    s.state = "running";
+    s.test_id = 77;
+    s.test_name = "T";
+    s.elapsed_s = 2.5;
+    s.received_packets = 1000;
+    s.rx_pps = 400;
+    s.lost = 2;
+    s.interface = "eth0";
+    s.xdp_mode = "native";
+    for (uint32_t i = 0; i < 10; ++i) s.flows.push_back({i, 100});
+    s.checks = {{"kernel", true, "6.18"}, {"BTF", true, "present"}};
+    return s;
+}
+
+}  // namespace
+
+TEST(StatusPages, StatusIsJsonWithTheLiveNumbers) {
+    const std::string j = ebt::status_json(running_receiver());
+    EXPECT_NE(j.find("\"state\":\"running\""), std::string::npos) << j;
+    EXPECT_NE(j.find("\"test_id\":77"), std::string::npos) << j;
+    EXPECT_NE(j.find("\"rx_pps\":4E2"), std::string::npos) << j;
+    ebt::StatusSnapshot idle;
+    idle.role = "receiver";
+    EXPECT_NE(ebt::status_json(idle).find("\"test_id\":null"), std::string::npos);
+}
+
+TEST(StatusPages, HealthReflectsTheChecks) {
+    auto s = running_receiver();
+    EXPECT_NE(ebt::health_json(s).find("\"status\":\"ok\""), std::string::npos);
+    s.checks.push_back({"interface", false, "down"});
+    EXPECT_NE(ebt::health_json(s).find("\"status\":\"degraded\""), std::string::npos);
+}
+
+TEST(StatusPages, MetricsBoundFlowLabelsAndPassPromtool) {
+    const std::string m = ebt::metrics_text(running_receiver(), 4);
+    EXPECT_NE(m.find("ebt_flow_rx_packets_total{role=\"receiver\",flow=\"3\"} 100"), std::string::npos) << m;
+    EXPECT_EQ(m.find("flow=\"4\""), std::string::npos) << m;
+    EXPECT_NE(m.find("ebt_rx_lost_packets{role=\"receiver\"} 2"), std::string::npos) << m;
+    if (std::system("command -v promtool >/dev/null 2>&1") != 0) GTEST_SKIP() << "promtool not installed";
+    char tmpl[] = "/tmp/ebt-metrics-XXXXXX";
+    const int fd = mkstemp(tmpl);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, m.data(), m.size()), static_cast<ssize_t>(m.size()));
+    close(fd);
+    EXPECT_EQ(std::system((std::string("promtool check metrics < ") + tmpl + " >/dev/null 2>&1").c_str()), 0);
+    unlink(tmpl);
+}
+
+TEST(StatusPages, HandlerRoutes) {
+    ebt::SharedStatus shared;
+    shared.update(running_receiver());
+    const auto h = ebt::status_handler(shared, 8);
+    EXPECT_EQ(h("/health").status, 200u);
+    EXPECT_EQ(h("/status").content_type, "application/json");
+    EXPECT_EQ(h("/metrics").content_type, "text/plain; version=0.0.4");
+    EXPECT_EQ(h("/other").status, 404u);
 }
