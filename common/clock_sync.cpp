@@ -1,9 +1,16 @@
 #include "clock_sync.hpp"
 
+#include <ctime>
 #include <stdexcept>
 #include <string>
 
 namespace ebt {
+
+int64_t tai_now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_TAI, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 ClockOffset estimate_clock_offset(const std::vector<ClockSample>& samples) {
     if (samples.empty()) throw std::invalid_argument("clock sync: no samples");

@@ -28,6 +28,10 @@ struct ClockOffset {
     std::size_t samples = 0;     // exchanges used
 };
 
+// CLOCK_TAI now, in ns: the clock both sides stamp and sync (the XDP
+// program reads the same clock with bpf_ktime_get_tai_ns).
+int64_t tai_now_ns();
+
 // Throws std::invalid_argument when there are no samples or a sample is
 // impossible (t4 < t1, t3 < t2, or a negative delay).
 ClockOffset estimate_clock_offset(const std::vector<ClockSample>& samples);

@@ -29,10 +29,16 @@ using Handler = std::function<Response(std::string_view target)>;
 // True when these first bytes of a connection start an HTTP request.
 bool looks_like_http(std::string_view first_bytes);
 
-// Reads one request (initial = bytes already read from the socket), writes
-// the handler's response (405 for methods other than GET/HEAD, 400 for a
-// malformed request, 404 from the handler for unknown paths) and closes.
-// Never throws; gives up at the deadline.
+// Serves one request asynchronously on the socket's io_context (initial =
+// bytes already read from the socket): reads it, writes the handler's
+// response (405 for methods other than GET/HEAD, 400 for a malformed
+// request, 404 from the handler for unknown paths) and closes.  The
+// connection keeps itself alive until then or the deadline, whichever comes
+// first; whoever runs the io_context drives it.  Never throws.
+void start_serving(boost::asio::ip::tcp::socket socket, std::string initial, Handler handler,
+                   std::chrono::steady_clock::duration timeout);
+
+// start_serving, then runs io until that connection is finished.
 void serve_one(boost::asio::io_context& io, boost::asio::ip::tcp::socket socket, std::string initial,
                const Handler& handler, std::chrono::steady_clock::duration timeout);
 

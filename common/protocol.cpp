@@ -186,11 +186,13 @@ TimeReply parse_time_reply(const json::object& msg) {
 }
 
 json::object make_configure(uint16_t test_id, const std::string& test_name, uint64_t epoch_tai_ns,
-                            const TestConfig& cfg) {
+                            const TestConfig& cfg, int64_t clock_offset_ns, int64_t clock_uncertainty_ns) {
     return {{"type", "configure"},
             {"test_id", test_id},
             {"test_name", test_name},
             {"epoch_tai_ns", epoch_tai_ns},
+            {"clock_offset_ns", clock_offset_ns},
+            {"clock_uncertainty_ns", clock_uncertainty_ns},
             {"config", to_json(cfg)}};
 }
 
@@ -248,6 +250,10 @@ Configure parse_configure(const json::object& msg) {
     c.test_id = static_cast<uint16_t>(get_uint(msg, "test_id", UINT16_MAX));
     c.test_name = get_string(msg, "test_name");
     c.epoch_tai_ns = get_uint(msg, "epoch_tai_ns", UINT64_MAX);
+    c.clock_offset_ns = get_int(msg, "clock_offset_ns");
+    c.clock_uncertainty_ns = get_int(msg, "clock_uncertainty_ns");
+    if (c.clock_uncertainty_ns < -1)
+        throw ProtocolError("message 'configure': field 'clock_uncertainty_ns' must be >= -1");
     try {
         c.config = config_from_json(get_object(msg, "config"));
     } catch (const ConfigError& e) {
@@ -268,7 +274,9 @@ Ready parse_ready(const json::object& msg) {
     return r;
 }
 
-Channel::Channel(asio::io_context& io, tcp::socket socket) : io_(io), socket_(std::move(socket)) {}
+Channel::Channel(asio::io_context& io, tcp::socket socket, std::string initial) : io_(io), socket_(std::move(socket)) {
+    decoder_.feed(initial.data(), initial.size());
+}
 
 bool Channel::run_until(const bool& done, Clock::duration timeout) {
     return run_io_until(io_, done, timeout, [this] {

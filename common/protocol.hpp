@@ -111,8 +111,11 @@ struct LiveSample {
 };
 boost::json::object make_sample(const LiveSample& s);
 LiveSample parse_sample(const boost::json::object& msg);
+// clock_offset_ns: the receiver's clock minus the generator's (clock sync),
+// clock_uncertainty_ns: its bound; -1 when no sync was made.
 boost::json::object make_configure(uint16_t test_id, const std::string& test_name,
-                                   uint64_t epoch_tai_ns, const TestConfig& cfg);
+                                   uint64_t epoch_tai_ns, const TestConfig& cfg,
+                                   int64_t clock_offset_ns = 0, int64_t clock_uncertainty_ns = -1);
 boost::json::object make_ready(uint16_t test_id, const std::string& interface,
                                const std::string& mac, const std::string& xdp_mode);
 boost::json::object make_start(uint16_t test_id);
@@ -145,6 +148,8 @@ struct Configure {
     uint16_t test_id = 0;
     std::string test_name;
     uint64_t epoch_tai_ns = 0;
+    int64_t clock_offset_ns = 0;         // receiver clock - generator clock
+    int64_t clock_uncertainty_ns = -1;   // -1: not synchronised
     TestConfig config;
 };
 // Throws ProtocolError (a bad config inside is reported with the key).
@@ -165,7 +170,9 @@ class Channel {
 public:
     using Clock = std::chrono::steady_clock;
 
-    Channel(boost::asio::io_context& io, boost::asio::ip::tcp::socket socket);
+    // initial: bytes already read from the socket (the receiver reads the
+    // first four to tell HTTP from the control protocol).
+    Channel(boost::asio::io_context& io, boost::asio::ip::tcp::socket socket, std::string initial = {});
 
     void send(const boost::json::object& message, Clock::duration timeout);
     // nullopt: the timeout passed with no whole message (the channel stays
