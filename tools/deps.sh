@@ -20,6 +20,10 @@ PACKAGES=(
   libpcap-dev python3 python3-jsonschema
   # control protocol: OpenSSL libcrypto for HMAC-SHA256; promtool checks /metrics
   libssl-dev prometheus
+  # mDNS discovery (network_config.discovery): libavahi-client talks to
+  # avahi-daemon over the D-Bus system bus; the testbed runs a private dbus +
+  # avahi-daemon per namespace; avahi-browse checks them in the tests
+  avahi-daemon libavahi-client-dev dbus avahi-utils
 )
 
 if [[ "${1:-}" == "--print" ]]; then

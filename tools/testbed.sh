@@ -13,7 +13,14 @@
 #                             wait (at most 10 s) until a TCP socket listens on
 #                             PORT in the destination namespace; fails at once
 #                             if process PID (the receiver) has exited
+#   tools/testbed.sh mdns-exec src|dst -- CMD [ARG...]
+#                             run CMD in that namespace with its own
+#                             dbus-daemon and avahi-daemon (mDNS discovery);
+#                             both are started fresh and stopped when CMD
+#                             exits.  Exit status: CMD's.  TERM/INT are
+#                             passed on to CMD.
 set -euo pipefail
+SELF=$(readlink -f "${BASH_SOURCE[0]}")
 
 P="${EBT_TESTBED:-ebt}"
 if [[ ! "$P" =~ ^[a-z0-9][a-z0-9-]{0,10}$ ]]; then
@@ -89,6 +96,116 @@ wait_listen() {
   return 1
 }
 
+# mDNS on the testbed.  avahi-daemon needs a D-Bus system bus and both keep
+# their sockets under /run, which the namespaces share with the host.  So
+# every mdns-exec gets private /run/dbus and /run/avahi-daemon (tmpfs; `ip
+# netns exec` already gives each invocation its own mount namespace, slave
+# to the host's, so nothing leaks out), starts the two daemons there,
+# restricted to the namespace's veth, and runs CMD beside them: a client must
+# live in the same mount namespace to reach /run/dbus/system_bus_socket.
+# `down` kills whatever is still in the namespaces, daemons included.
+mdns_exec() {
+  local role=${1:-} ns ifname
+  shift || true
+  case "$role" in
+    src) ns=$SRC_NS ifname=$SRC_IF ;;
+    dst) ns=$DST_NS ifname=$DST_IF ;;
+    *) echo "testbed: mdns-exec src|dst -- CMD..." >&2; exit 2 ;;
+  esac
+  [[ "${1:-}" == -- ]] && shift
+  if (($# == 0)); then echo "testbed: mdns-exec $role: no command" >&2; exit 2; fi
+  if ! ns_exists "$ns"; then echo "testbed: namespace $ns missing (tools/testbed.sh up)" >&2; exit 1; fi
+  for tool in dbus-daemon avahi-daemon dbus-send; do
+    command -v "$tool" >/dev/null || { echo "testbed: mdns-exec needs $tool (tools/deps.sh)" >&2; exit 1; }
+  done
+  exec ip netns exec "$ns" bash "$SELF" __mdns-inner "$ns" "$ifname" "$@"
+}
+
+# Runs inside the namespace (see mdns_exec).
+mdns_inner() {
+  local ns=$1 ifname=$2
+  shift 2
+  local dir dbus_pid="" avahi_pid="" child="" rc=0 i state=""
+  dir=$(mktemp -d /tmp/ebt-mdns.XXXXXX)
+  # shellcheck disable=SC2317  # called through the trap
+  mdns_cleanup() {
+    local r=$?
+    trap - EXIT TERM INT
+    if [[ -n "$child" ]] && kill -0 "$child" 2>/dev/null; then
+      kill -TERM "$child" 2>/dev/null || true
+      wait "$child" 2>/dev/null || true
+    fi
+    # avahi first (its goodbye packets need the bus only for clients), then dbus.
+    for p in "$avahi_pid" "$dbus_pid"; do
+      [[ -n "$p" ]] || continue
+      kill -TERM "$p" 2>/dev/null || true
+      wait "$p" 2>/dev/null || true
+    done
+    rm -rf "$dir"
+    exit "$r"
+  }
+  trap mdns_cleanup EXIT
+  trap 'exit 143' TERM
+  trap 'exit 130' INT
+
+  mkdir -p /run/dbus /run/avahi-daemon
+  mount -t tmpfs -o mode=0755 tmpfs /run/dbus
+  mount -t tmpfs -o mode=0755 tmpfs /run/avahi-daemon
+  cat >"$dir/avahi-daemon.conf" <<CONF
+[server]
+host-name=$ns
+use-ipv4=yes
+use-ipv6=no
+allow-interfaces=$ifname
+enable-dbus=yes
+[wide-area]
+enable-wide-area=no
+[publish]
+publish-workstation=no
+publish-hinfo=no
+[reflector]
+enable-reflector=no
+CONF
+  dbus-daemon --system --nofork --nopidfile >"$dir/dbus.log" 2>&1 &
+  dbus_pid=$!
+  for ((i = 0; i < 200; i++)); do
+    [[ -S /run/dbus/system_bus_socket ]] && break
+    kill -0 "$dbus_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if [[ ! -S /run/dbus/system_bus_socket ]]; then
+    echo "testbed: dbus-daemon did not start in $ns:" >&2; cat "$dir/dbus.log" >&2; exit 1
+  fi
+  avahi-daemon --no-drop-root --no-chroot --no-rlimits -f "$dir/avahi-daemon.conf" >"$dir/avahi.log" 2>&1 &
+  avahi_pid=$!
+  # Ready when the daemon answers on the bus with state 2 (running: host
+  # name established on the link).
+  for ((i = 0; i < 200; i++)); do
+    state=$(dbus-send --system --print-reply=literal --reply-timeout=1000 --dest=org.freedesktop.Avahi / \
+              org.freedesktop.Avahi.Server.GetState 2>/dev/null || true)
+    [[ "$state" =~ int32\ 2 ]] && break
+    kill -0 "$avahi_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if [[ ! "$state" =~ int32\ 2 ]]; then
+    echo "testbed: avahi-daemon not running in $ns (state '${state:-none}'):" >&2; cat "$dir/avahi.log" >&2; exit 1
+  fi
+
+  # CMD in the background so this shell can forward TERM/INT and then stop
+  # the daemons; stdin passed on explicitly (a background job would get
+  # /dev/null).
+  trap '[[ -n "$child" ]] && kill -TERM "$child" 2>/dev/null' TERM INT
+  "$@" <&0 &
+  child=$!
+  while :; do
+    rc=0
+    wait "$child" || rc=$?
+    kill -0 "$child" 2>/dev/null || break  # returned because of a trapped signal otherwise
+  done
+  child=""
+  exit "$rc"
+}
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
@@ -97,5 +214,7 @@ case "${1:-}" in
     printf 'SRC_NS=%s\nDST_NS=%s\nSRC_IF=%s\nDST_IF=%s\nSRC_IP=%s\nDST_IP=%s\n' \
       "$SRC_NS" "$DST_NS" "$SRC_IF" "$DST_IF" "$SRC_IP" "$DST_IP" ;;
   wait-listen) wait_listen "${2:?port}" "${3:-}" ;;
-  *) echo "usage: tools/testbed.sh up|down|status|env|wait-listen PORT [PID]  (EBT_TESTBED=prefix, default ebt)" >&2; exit 2 ;;
+  mdns-exec) shift; mdns_exec "$@" ;;
+  __mdns-inner) shift; mdns_inner "$@" ;;
+  *) echo "usage: tools/testbed.sh up|down|status|env|wait-listen PORT [PID]|mdns-exec src|dst -- CMD...  (EBT_TESTBED=prefix, default ebt)" >&2; exit 2 ;;
 esac
