@@ -18,6 +18,9 @@ PACKAGES=(
   # tests: libpcap reads net_pcap captures; python3-jsonschema validates
   # results.json against its schema (reasons in ARCHITECTURE.md)
   libpcap-dev python3 python3-jsonschema
+  # reliability gates (tools/test.sh): libFuzzer and clang's ASan/UBSan runtimes
+  # for the fuzz build (clang 14); clang-tidy for tools/tidy.sh
+  libclang-rt-14-dev clang-tidy
   # control protocol: OpenSSL libcrypto for HMAC-SHA256; promtool checks /metrics
   libssl-dev prometheus
   # mDNS discovery (network_config.discovery): libavahi-client talks to
