@@ -69,6 +69,30 @@ struct ebt_cpu_counters {
 	__u64 other_bytes;
 	__u64 stale_packets;    /* our header but another test id (stragglers) */
 	__u64 bad_flow_packets; /* our header, this test, flow id >= flows */
+	__u64 foreign_overflow_packets; /* standalone: foreign, beyond the tuple limit */
+	__u64 foreign_overflow_bytes;
+};
+
+/*
+ * Standalone receiving: a packet without our test header, by 5-tuple (map
+ * ebt_foreign, per-CPU hash, up to the configured number of tuples; the
+ * rest is summed in the foreign_overflow_* counters).  IPv4 addresses take
+ * the first 4 bytes of src/dst; ports are 0 unless TCP/UDP (and not a
+ * fragment); non-IP frames have only ethertype set.  Network byte order.
+ */
+struct ebt_tuple {
+	__u8 src[16];
+	__u8 dst[16];
+	__be16 sport;
+	__be16 dport;
+	__be16 ethertype;
+	__u8 proto;
+	__u8 pad;                  /* always 0 (part of the hash key) */
+};
+
+struct ebt_count {
+	__u64 packets;
+	__u64 bytes;
 };
 
 /*
@@ -93,8 +117,9 @@ struct ebt_cpu_counters {
  *    and is still counted in lost.  (Stored as "missing" rather than
  *    "received" so the all-zero initial value is right: nothing before seq 0
  *    is ever missing.)
- *  - first_ns/last_ns: bpf_ktime_get_ns() (CLOCK_MONOTONIC) at the first and
- *    the last arrival of any packet of the flow; 0 while packets == 0.
+ *  - first_ns/last_ns: bpf_ktime_get_tai_ns() (CLOCK_TAI, the clock the
+ *    latency is measured on: one clock read per packet) at the first and the
+ *    last arrival of any packet of the flow; 0 while packets == 0.
  */
 struct ebt_flow_state {
 	EBT_SPIN_LOCK_T lock;      /* struct bpf_spin_lock; BPF program use only */
@@ -110,5 +135,186 @@ struct ebt_flow_state {
 	__u64 first_ns;
 	__u64 last_ns;
 };
+
+
+/*
+ * Shared functions: the one definition of the sequence rules and of the
+ * latency histogram's buckets, compiled into the XDP program and into C++
+ * (the baseline receiver, the report).  Plain arithmetic, no loops, no
+ * helper calls: the verifier accepts them and they may run under a spin lock.
+ */
+#ifdef __VMLINUX_H__
+#define EBT_INLINE static __always_inline
+#else
+#define EBT_INLINE static inline
+#endif
+
+/*
+ * Sequence accounting of one packet, TRex's rules (the BPF program calls it
+ * with fs->lock held).  seq is the 32-bit wire sequence.  The flow starts with
+ * next_seq = 0 and an empty window (both zero in a fresh or reset state): the
+ * generator starts every flow at 0, so a flow whose first packets are lost
+ * shows them in lost.
+ *
+ * ext = next_seq + (s32)(seq - (u32)next_seq): the extension picks the 64-bit
+ * sequence nearest next_seq, so the 32-bit wrap is transparent as long as
+ * consecutive arrivals are less than 2^31 apart.  Working on the signed
+ * 32-bit delta directly avoids any 64-bit overflow near 0.
+ *
+ *  - delta == 0 (ext == next): in order.  next++, window shifts by 1.
+ *  - delta > 0 (gap g = delta): lost += g; the g skipped sequences enter
+ *    the window as missing (bits 1..g after a shift by g+1; a gap of 63 or
+ *    more leaves every older bit missing); next = ext + 1.
+ *  - delta < 0, d = next-1-ext = -delta-1 < 64 (inside the window): bit d
+ *    set = that sequence was missing: clear it, lost--, reordered++;
+ *    bit d clear = it was already received (or is before seq 0 of the flow,
+ *    which is never missing): duplicates++.
+ *  - d >= 64 (older than the window): late++; whether it is a duplicate or
+ *    the late arrival of a lost one cannot be told any more, so, as TRex
+ *    does, it is taken as a reorder while something is counted lost
+ *    (lost--, reordered++), else as nothing more than late.
+ * packets/bytes/first_ns/last_ns are the caller's (they need the frame).
+ */
+EBT_INLINE void ebt_seq_account(struct ebt_flow_state *fs, __u32 seq)
+{
+	__s32 delta = (__s32)(seq - (__u32)fs->next_seq);
+
+	if (delta == 0) {
+		fs->next_seq++;
+		fs->missing <<= 1;
+	} else if (delta > 0) {
+		__u64 g = (__u64)delta;
+
+		fs->lost += g;
+		if (g >= 63)
+			fs->missing = ~1ULL;
+		else
+			fs->missing = (fs->missing << (g + 1)) | (((1ULL << g) - 1) << 1);
+		fs->next_seq += g + 1;
+	} else {
+		__u64 d = (__u64)(-(__s64)delta) - 1;
+
+		if (d < 64) {
+			__u64 bit = 1ULL << d;
+
+			if (fs->missing & bit) {
+				fs->missing &= ~bit;
+				fs->lost--;
+				fs->reordered++;
+			} else {
+				fs->duplicates++;
+			}
+		} else {
+			fs->late++;
+			if (fs->lost > 0) {
+				fs->lost--;
+				fs->reordered++;
+			}
+		}
+	}
+}
+
+/* One received test packet of a flow: counters, arrival times, sequence. */
+EBT_INLINE void ebt_flow_account(struct ebt_flow_state *fs, __u32 seq, __u64 len, __u64 now_ns)
+{
+	if (fs->packets == 0)
+		fs->first_ns = now_ns;
+	fs->last_ns = now_ns;
+	fs->packets++;
+	fs->bytes += len;
+	ebt_seq_account(fs, seq);
+}
+
+/* tx_ns of a test header (48 bits, network order), in host order. */
+EBT_INLINE __u64 ebt_hdr_tx_ns(__u16 hi_host, __u32 lo_host)
+{
+	return ((__u64)hi_host << 32) | lo_host;
+}
+
+/*
+ * Latency histogram, log-linear: values 0..15 ns have a bucket each (exact);
+ * above, every power of two [2^m, 2^(m+1)) is cut into 16 equal buckets of
+ * width 2^(m-4), so a bucket [lo, lo + w) has w <= lo/16: a value reported
+ * as the bucket's midpoint is within 1/32 = 3.125% of the true value (6.25%
+ * if reported as an edge).  m runs 4..39 (up to 2^40 ns = 18 minutes); the
+ * last bucket holds everything from 2^40 ns on (exact min/max and mean are
+ * kept beside the histogram).
+ */
+#define EBT_LAT_SUB_BITS 4u
+#define EBT_LAT_SUB (1u << EBT_LAT_SUB_BITS)
+#define EBT_LAT_MAX_MSB 39u
+#define EBT_LAT_BUCKETS (EBT_LAT_SUB + (EBT_LAT_MAX_MSB - EBT_LAT_SUB_BITS + 1) * EBT_LAT_SUB + 1)
+
+EBT_INLINE __u32 ebt_lat_bucket(__u64 v)
+{
+	__u32 msb = 0;
+	__u64 x = v;
+
+	if (v < EBT_LAT_SUB)
+		return (__u32)v;
+	if (v >> (EBT_LAT_MAX_MSB + 1))
+		return EBT_LAT_BUCKETS - 1;
+	/* floor(log2 v) by halving: no loop, no builtin the BPF target lacks. */
+	if (x >> 32) { x >>= 32; msb += 32; }
+	if (x >> 16) { x >>= 16; msb += 16; }
+	if (x >> 8) { x >>= 8; msb += 8; }
+	if (x >> 4) { x >>= 4; msb += 4; }
+	if (x >> 2) { x >>= 2; msb += 2; }
+	if (x >> 1) { msb += 1; }
+	return EBT_LAT_SUB + (msb - EBT_LAT_SUB_BITS) * EBT_LAT_SUB +
+	       (__u32)((v >> (msb - EBT_LAT_SUB_BITS)) & (EBT_LAT_SUB - 1));
+}
+
+/* Lower edge of bucket b (b < EBT_LAT_BUCKETS). */
+EBT_INLINE __u64 ebt_lat_bucket_lo(__u32 b)
+{
+	__u32 m, sub;
+
+	if (b < EBT_LAT_SUB)
+		return b;
+	m = (b - EBT_LAT_SUB) / EBT_LAT_SUB;       /* msb - 4 */
+	sub = (b - EBT_LAT_SUB) % EBT_LAT_SUB;
+	return (__u64)(EBT_LAT_SUB + sub) << m;
+}
+
+/*
+ * Per-CPU latency state (map ebt_latency, one entry).  One-way latency =
+ * arrival (CLOCK_TAI) - (epoch_tai_ns + tx_ns) - clock offset.  A negative
+ * value (clock skew larger than the latency) is counted in negative and its
+ * magnitude's maximum in negative_max_ns; it never enters the histogram.
+ */
+struct ebt_latency {
+	__u64 count;            /* non-negative samples in hist */
+	__u64 sum_ns;           /* for the exact mean */
+	__u64 min_ns;           /* valid when count > 0 */
+	__u64 max_ns;
+	__u64 negative;
+	__u64 negative_max_ns;
+	__u64 hist[EBT_LAT_BUCKETS];
+};
+
+EBT_INLINE void ebt_latency_account(struct ebt_latency *l, __s64 lat_ns)
+{
+	__u64 v;
+	__u32 b;
+
+	if (lat_ns < 0) {
+		v = (__u64)(-lat_ns);
+		l->negative++;
+		if (v > l->negative_max_ns)
+			l->negative_max_ns = v;
+		return;
+	}
+	v = (__u64)lat_ns;
+	if (l->count == 0 || v < l->min_ns)
+		l->min_ns = v;
+	if (v > l->max_ns)
+		l->max_ns = v;
+	l->count++;
+	l->sum_ns += v;
+	b = ebt_lat_bucket(v);
+	if (b < EBT_LAT_BUCKETS)   /* always; tells the verifier */
+		l->hist[b]++;
+}
 
 #endif /* EBPF_TEST_SHARED_H */

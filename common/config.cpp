@@ -16,6 +16,7 @@
 #include <utility>
 
 #include <boost/json.hpp>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "cli.hpp"
@@ -35,8 +36,13 @@ constexpr uint64_t kThreadsMax = 64;
 constexpr uint64_t kPortMax = 65535;
 constexpr size_t kIfNameMax = 15;  // IFNAMSIZ - 1
 
-constexpr const char* kExpectRate = "expected a positive number of packets per second or \"max\"";
-constexpr const char* kExpectSize = "expected an integer in 60..9000";
+constexpr const char* kExpectRate =
+    "expected packets per second (10000, 10kpps), bits per second (500Mbps, 5Gbps), "
+    "a percentage of the link speed (40%) or \"max\"";
+constexpr const char* kExpectLayer = "expected l1 or l2";
+constexpr const char* kExpectSize =
+    "expected a frame size in 60..9000, \"imix\", or a weighted list like \"60:7,566:4,1514:1\"";
+constexpr uint64_t kSizeWeightMax = 1000;  // bounds the per-lcore size pattern (sum of weights)
 constexpr const char* kExpectFlows = "expected an integer in 1..65536";
 constexpr const char* kExpectThreads = "expected an integer in 1..64";
 constexpr const char* kExpectPort = "expected a port number in 1..65535";
@@ -76,6 +82,107 @@ bool parse_double_text(const std::string& s, double& out) {
     if (i >= s.size() || !((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) return false;
     auto r = std::from_chars(s.data(), s.data() + s.size(), out);
     return r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(out);
+}
+
+// A rate as written: "max", "N%", or a number with an optional unit (pps,
+// kpps, Mpps, Gpps, bps, kbps, Mbps, Gbps, Tbps; case-insensitive).  Fills
+// the rate fields of cfg; false if the text is none of these.
+bool parse_rate_text(const std::string& s, TestConfig& cfg) {
+    if (s == "max") {
+        cfg.rate_max = true;
+        cfg.packet_rate = TestConfig{}.packet_rate;  // canonical, so JSON round trips exactly
+        cfg.rate_bps = cfg.rate_percent = 0;
+        return true;
+    }
+    size_t end = 0;
+    while (end < s.size() && ((s[end] >= '0' && s[end] <= '9') || s[end] == '.')) ++end;
+    double v;
+    if (end == 0 || !parse_double_text(s.substr(0, end), v) || v <= 0) return false;
+    std::string unit = s.substr(end);
+    std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (unit == "%") {
+        if (v > 100) return false;
+        cfg.rate_max = false;
+        cfg.rate_percent = v;
+        cfg.rate_bps = 0;
+        cfg.packet_rate = 0;  // resolve_rate(), from the link speed
+        return true;
+    }
+    static const std::pair<const char*, double> kUnits[] = {
+        {"", 1}, {"pps", 1}, {"kpps", 1e3}, {"mpps", 1e6}, {"gpps", 1e9},
+        {"bps", -1}, {"kbps", -1e3}, {"mbps", -1e6}, {"gbps", -1e9}, {"tbps", -1e12}};
+    for (const auto& [name, mult] : kUnits) {
+        if (unit != name) continue;
+        if (mult > 0) {  // packets per second: must be a whole number
+            const double pps = v * mult;
+            if (pps != std::floor(pps) || pps < 1 || pps > 1.8e19) return false;
+            cfg.packet_rate = static_cast<uint64_t>(pps);
+            cfg.rate_bps = cfg.rate_percent = 0;
+        } else {
+            cfg.rate_bps = v * -mult;
+            cfg.rate_percent = 0;
+            cfg.packet_rate = 0;  // resolve_rate(), from the frame size
+        }
+        cfg.rate_max = false;
+        return true;
+    }
+    return false;
+}
+
+// A frame size as written: N, "imix", or "SIZE:WEIGHT,..." (sizes 60..9000,
+// weights 1..1000, sizes distinct).  Fills packet_size and size_mix.
+bool parse_size_text(const std::string& s, TestConfig& cfg) {
+    uint64_t v;
+    if (parse_uint_text(s, v)) {
+        if (v < kPacketSizeMin || v > kPacketSizeMax) return false;
+        cfg.packet_size = static_cast<uint32_t>(v);
+        cfg.size_mix.clear();
+        cfg.size_imix = false;
+        return true;
+    }
+    std::vector<SizeWeight> mix;
+    if (s == "imix") {
+        mix = kImix;
+    } else {
+        size_t pos = 0;
+        while (pos <= s.size()) {
+            const size_t comma = std::min(s.find(',', pos), s.size());
+            const std::string item = s.substr(pos, comma - pos);
+            pos = comma + 1;
+            const size_t colon = item.find(':');
+            uint64_t size, weight;
+            if (colon == std::string::npos || !parse_uint_text(item.substr(0, colon), size) ||
+                !parse_uint_text(item.substr(colon + 1), weight) || size < kPacketSizeMin ||
+                size > kPacketSizeMax || weight < 1 || weight > kSizeWeightMax)
+                return false;
+            for (const auto& m : mix)
+                if (m.size == size) return false;
+            mix.push_back({static_cast<uint32_t>(size), static_cast<uint32_t>(weight)});
+        }
+    }
+    cfg.size_imix = s == "imix";
+    cfg.packet_size = 0;
+    for (const auto& m : mix) cfg.packet_size = std::max(cfg.packet_size, m.size);
+    cfg.size_mix = std::move(mix);
+    return true;
+}
+
+json::value size_json(const TestConfig& c) {
+    if (c.size_mix.empty()) return json::value(c.packet_size);
+    if (c.size_imix) return json::value("imix");
+    std::string t;
+    for (const auto& m : c.size_mix) t += (t.empty() ? "" : ",") + std::to_string(m.size) + ":" + std::to_string(m.weight);
+    return json::value(t);
+}
+
+// The text form of a bps/% rate for JSON (reads back to the same value).
+std::string rate_text(const TestConfig& c) {
+    if (c.rate_percent > 0) return num_text(c.rate_percent) + "%";
+    for (const auto& [name, div] : {std::pair{"Tbps", 1e12}, {"Gbps", 1e9}, {"Mbps", 1e6}, {"kbps", 1e3}}) {
+        const double v = c.rate_bps / div;
+        if (v >= 1 && v * div == c.rate_bps) return num_text(v) + name;
+    }
+    return num_text(c.rate_bps) + "bps";
 }
 
 bool valid_ifname(const std::string& s) {
@@ -365,15 +472,29 @@ struct Walker {
                  walk_map(n, path, {
                      {"packet_rate", [&](const Src& v, const std::string& p) {
                           Leaf l = v.leaf();
-                          if (l.kind == Leaf::String && l.text == "max") {
-                              cfg.rate_max = true;
-                              cfg.packet_rate = TestConfig{}.packet_rate;   // canonical, so JSON round trips exactly
+                          if (l.kind == Leaf::String) {
+                              if (!parse_rate_text(l.text, cfg)) bad(v, p, kExpectRate);
                           } else {
                               cfg.packet_rate = get_uint(v, p, 1, UINT64_MAX, kExpectRate);
                               cfg.rate_max = false;
+                              cfg.rate_bps = cfg.rate_percent = 0;
                           }
                       }},
-                     {"packet_size", [&](const Src& v, const std::string& p) { cfg.packet_size = static_cast<uint32_t>(get_uint(v, p, kPacketSizeMin, kPacketSizeMax, kExpectSize)); }},
+                     {"rate_layer", [&](const Src& v, const std::string& p) {
+                          cfg.rate_layer = get_checked_string(v, p, [](const std::string& s) { return s == "l1" || s == "l2"; }, kExpectLayer);
+                      }},
+                     {"packet_size", [&](const Src& v, const std::string& p) {
+                          Leaf l = v.leaf();
+                          uint64_t ignored;
+                          // A quoted number stays a string (an error, as for every integer key).
+                          if (l.kind == Leaf::String && !parse_uint_text(l.text, ignored)) {
+                              if (!parse_size_text(l.text, cfg)) bad(v, p, kExpectSize);
+                          } else {
+                              cfg.packet_size = static_cast<uint32_t>(get_uint(v, p, kPacketSizeMin, kPacketSizeMax, kExpectSize));
+                              cfg.size_mix.clear();
+                              cfg.size_imix = false;
+                          }
+                      }},
                      {"flows", [&](const Src& v, const std::string& p) { cfg.flows = static_cast<uint32_t>(get_uint(v, p, 1, kFlowsMax, kExpectFlows)); }},
                      {"threads", [&](const Src& v, const std::string& p) { cfg.threads = static_cast<uint32_t>(get_uint(v, p, 1, kThreadsMax, kExpectThreads)); }},
                      {"src_port", [&](const Src& v, const std::string& p) { cfg.src_port = static_cast<uint16_t>(get_uint(v, p, 1, kPortMax, kExpectPort)); }},
@@ -466,16 +587,10 @@ void apply_overrides(TestConfig& cfg, const ConfigOverrides& o) {
         cfg.dst_machine.mac = *o.dst_mac;
     }
     if (o.rate) {
-        if (*o.rate == "max") {
-            cfg.rate_max = true;
-            cfg.packet_rate = TestConfig{}.packet_rate;
-        } else {
-            cfg.packet_rate = flag_uint("--rate", *o.rate, 1, UINT64_MAX, kExpectRate);
-            cfg.rate_max = false;
-        }
+        if (!parse_rate_text(*o.rate, cfg)) flag_fail("--rate", kExpectRate, *o.rate);
     }
     if (o.duration) cfg.duration_s = flag_seconds("--duration", *o.duration);
-    if (o.size) cfg.packet_size = static_cast<uint32_t>(flag_uint("--size", *o.size, kPacketSizeMin, kPacketSizeMax, kExpectSize));
+    if (o.size && !parse_size_text(*o.size, cfg)) flag_fail("--size", kExpectSize, *o.size);
     if (o.flows) cfg.flows = static_cast<uint32_t>(flag_uint("--flows", *o.flows, 1, kFlowsMax, kExpectFlows));
     if (o.threads) cfg.threads = static_cast<uint32_t>(flag_uint("--threads", *o.threads, 1, kThreadsMax, kExpectThreads));
     if (o.name) {
@@ -595,17 +710,62 @@ std::string find_preset(const std::string& name_or_path) {
     throw ConfigError(msg);
 }
 
+namespace {
+
+// The documents in a YAML stream, counted up to `cap`.  Not YAML::LoadAll:
+// in yaml-cpp 0.7 (Debian 12) it never returns on some malformed streams (a
+// lone "," yields empty documents at the same place forever, allocating each;
+// yaml-cpp issue 1040, found by tests/fuzz/fuzz_config_yaml).  A document
+// that starts where the previous one started means the parser is stuck there:
+// reported as a syntax error at that line.  Throws YAML::Exception as the
+// parser does.
+size_t count_yaml_documents(const std::string& yaml, const std::string& origin, size_t cap) {
+    struct StartMarks : YAML::EventHandler {
+        YAML::Mark start;
+        void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+        void OnDocumentEnd() override {}
+        void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+        void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+        void OnSequenceEnd() override {}
+        void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+        void OnMapEnd() override {}
+    };
+    std::istringstream in(yaml);
+    YAML::Parser parser(in);
+    StartMarks h;
+    size_t n = 0;
+    int last_pos = -1;
+    while (n < cap && parser.HandleNextDocument(h)) {
+        if (n > 0 && h.start.pos == last_pos)
+            throw ConfigError(origin + ":" + std::to_string(h.start.line + 1) +
+                              ": YAML syntax error: unexpected character at column " +
+                              std::to_string(h.start.column + 1));
+        last_pos = h.start.pos;
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
 void apply_yaml_text(TestConfig& cfg, const std::string& yaml, const std::string& origin) {
+    constexpr size_t kMaxDocs = 16;
     std::vector<YAML::Node> docs;
+    size_t ndocs = 0;
     try {
-        docs = YAML::LoadAll(yaml);
+        ndocs = count_yaml_documents(yaml, origin, kMaxDocs);
+        if (ndocs == 1) docs.push_back(YAML::Load(yaml));
     } catch (const YAML::Exception& e) {
         std::string where = origin;
         if (!e.mark.is_null()) where += ":" + std::to_string(e.mark.line + 1);
         throw ConfigError(where + ": YAML syntax error: " + e.msg);
     }
-    if (docs.empty()) return;   // empty file or only comments
-    if (docs.size() > 1) throw ConfigError(origin + ": expected one YAML document, found " + std::to_string(docs.size()));
+    if (ndocs == 0) return;   // empty file or only comments
+    if (ndocs > 1)
+        throw ConfigError(origin + ": expected one YAML document, found " +
+                          (ndocs >= kMaxDocs ? "more than " + std::to_string(kMaxDocs - 1) : std::to_string(ndocs)));
     // Work on a copy so a failed document leaves cfg untouched.
     TestConfig next = cfg;
     int line = docs[0].Mark().is_null() ? 1 : docs[0].Mark().line + 1;
@@ -635,8 +795,16 @@ void validate(const TestConfig& c) {
     if (!std::isfinite(c.duration_s) || c.duration_s <= 0) fail("test_config.duration", kExpectSeconds, num_text(c.duration_s));
     if (c.results_dir.empty()) fail("test_config.results_dir", kExpectNonEmpty, "\"\"");
 
-    if (!c.rate_max && c.packet_rate == 0) fail("traffic_config.packet_rate", kExpectRate, "0");
+    if (!c.rate_max && c.packet_rate == 0 && c.rate_percent == 0 && c.rate_bps == 0)
+        fail("traffic_config.packet_rate", kExpectRate, "0");
+    if (!std::isfinite(c.rate_bps) || c.rate_bps < 0 || !std::isfinite(c.rate_percent) || c.rate_percent < 0 ||
+        c.rate_percent > 100)
+        fail("traffic_config.packet_rate", kExpectRate, rate_text(c));
+    if (c.rate_layer != "l1" && c.rate_layer != "l2") fail("traffic_config.rate_layer", kExpectLayer, quoted(c.rate_layer));
     if (c.packet_size < kPacketSizeMin || c.packet_size > kPacketSizeMax) fail("traffic_config.packet_size", kExpectSize, std::to_string(c.packet_size));
+    for (const auto& m : c.size_mix)
+        if (m.size < kPacketSizeMin || m.size > kPacketSizeMax || m.weight < 1 || m.weight > kSizeWeightMax || m.size > c.packet_size)
+            fail("traffic_config.packet_size", kExpectSize, std::to_string(m.size) + ":" + std::to_string(m.weight));
     if (c.flows < 1 || c.flows > kFlowsMax) fail("traffic_config.flows", kExpectFlows, std::to_string(c.flows));
     if (c.threads < 1 || c.threads > kThreadsMax) fail("traffic_config.threads", kExpectThreads, std::to_string(c.threads));
     if (c.src_port == 0) fail("traffic_config.src_port", kExpectPort, "0");
@@ -672,6 +840,57 @@ void validate(const TestConfig& c) {
         fail("monitoring_config.real_time.update_interval", kExpectSeconds, num_text(c.real_time.update_interval));
 }
 
+double mean_frame_size(const TestConfig& cfg) {
+    if (cfg.size_mix.empty()) return cfg.packet_size;
+    double sum = 0, weights = 0;
+    for (const auto& m : cfg.size_mix) {
+        sum += static_cast<double>(m.size) * m.weight;
+        weights += m.weight;
+    }
+    return sum / weights;
+}
+
+uint64_t frame_bits(uint32_t frame_len, const std::string& layer) {
+    return (uint64_t{frame_len} + (layer == "l2" ? 4u : 24u)) * 8u;
+}
+
+void resolve_rate(TestConfig& cfg, std::optional<uint64_t> link) {
+    constexpr const char* kKey = "traffic_config.packet_rate";
+    if (cfg.rate_max) return;
+    // Bits per frame at the rate's layer, averaged over the size mix.
+    const double overhead = static_cast<double>(frame_bits(0, cfg.rate_layer));
+    const double bits = mean_frame_size(cfg) * 8 + overhead;
+    double bps = cfg.rate_bps;
+    if (cfg.rate_percent > 0) {
+        if (!link) return;  // only the port knows: dpdk-gen resolves it once the port is up
+        if (*link == 0)
+            throw ConfigError(std::string(kKey) + ": " + rate_text(cfg) +
+                              " of the link speed, but the port does not report its link speed; "
+                              "give the rate in pps or bits per second");
+        bps = cfg.rate_percent / 100.0 * static_cast<double>(*link) * 1e6;
+    }
+    if (bps > 0) {
+        const double pps = std::round(bps / bits);
+        if (pps < 1)
+            throw ConfigError(std::string(kKey) + ": " + rate_text(cfg) + " is less than one " +
+                              std::to_string(cfg.packet_size) + "-byte frame per second at " + cfg.rate_layer);
+        cfg.packet_rate = static_cast<uint64_t>(pps);
+    }
+    if (!link || *link == 0) return;
+    const uint64_t link_speed_mbps = *link;
+    // On the wire every frame takes its L1 bits, whatever layer the rate was
+    // given at; allow the half frame per second of rounding.
+    const double l1_frame = mean_frame_size(cfg) * 8 + static_cast<double>(frame_bits(0, "l1"));
+    const double l1 = static_cast<double>(cfg.packet_rate) * l1_frame;
+    const double link_bps = static_cast<double>(link_speed_mbps) * 1e6;
+    if (l1 > link_bps + l1_frame / 2)
+        throw ConfigError(std::string(kKey) + ": " + std::to_string(cfg.packet_rate) + " pps of " +
+                          (cfg.size_mix.empty() ? std::to_string(cfg.packet_size) : num_text(mean_frame_size(cfg))) +
+                          "-byte frames is " + num_text(l1 / 1e6) +
+                          " Mbit/s at L1, over the port's link speed of " + std::to_string(link_speed_mbps) +
+                          " Mbit/s");
+}
+
 TestConfig resolve_config(const std::string& config_file, const std::string& preset,
                           const ConfigOverrides& overrides) {
     TestConfig cfg;
@@ -685,6 +904,7 @@ TestConfig resolve_config(const std::string& config_file, const std::string& pre
     }
     apply_overrides(cfg, overrides);
     validate(cfg);
+    resolve_rate(cfg, std::nullopt);
     return cfg;
 }
 
@@ -696,10 +916,12 @@ json::object to_json(const TestConfig& c) {
     json::array metrics;
     for (const auto& m : c.metrics) metrics.push_back(json::string(m));
 
-    json::value rate = c.rate_max ? json::value("max") : json::value(c.packet_rate);
+    json::value rate = c.rate_max ? json::value("max")
+                       : (c.rate_bps > 0 || c.rate_percent > 0) ? json::value(rate_text(c))
+                                                                : json::value(c.packet_rate);
     return {
         {"test_config", {{"name", c.name}, {"duration", c.duration_s}, {"results_dir", c.results_dir}}},
-        {"traffic_config", {{"packet_rate", rate}, {"packet_size", c.packet_size}, {"flows", c.flows},
+        {"traffic_config", {{"packet_rate", rate}, {"rate_layer", c.rate_layer}, {"packet_size", size_json(c)}, {"flows", c.flows},
                             {"threads", c.threads}, {"src_port", c.src_port}, {"dst_port", c.dst_port},
                             {"patterns", std::move(patterns)}}},
         {"network_config", {{"src_machine", machine_json(c.src_machine)},
@@ -725,6 +947,7 @@ TestConfig config_from_json(const json::value& v) {
         }
         Walker{"config JSON", false}.document(Src::of_json(v), cfg, true);
         validate(cfg);
+        resolve_rate(cfg, std::nullopt);
         return cfg;
     } catch (const ConfigError&) {
         throw;

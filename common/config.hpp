@@ -36,6 +36,18 @@ struct PatternConfig {
     double inter_burst_gap = 0;      // s
 };
 
+// One entry of a frame size mix: frames of `size` bytes (without FCS) in
+// proportion `weight`.
+struct SizeWeight {
+    uint32_t size = 0;
+    uint32_t weight = 0;
+    bool operator==(const SizeWeight&) const = default;
+};
+
+// The standard IMIX, 7:4:1 of 64, 570 and 1518 bytes on the wire: 60, 566
+// and 1514 bytes without the 4-byte FCS (packet_size excludes the FCS).
+inline const std::vector<SizeWeight> kImix = {{60, 7}, {566, 4}, {1514, 1}};
+
 struct DiscoveryConfig {
     bool enabled = false;
     std::string method = "mdns";
@@ -54,11 +66,21 @@ struct TestConfig {
     std::string results_dir = "./results";
 
     // traffic_config
-    uint64_t packet_rate = 10000;    // pps, > 0; ignored when rate_max
+    uint64_t packet_rate = 10000;    // pps, > 0; ignored when rate_max.  With rate_bps it is
+                                     // resolved from the frame size; with rate_percent by
+                                     // resolve_rate() from the link speed (0 until then)
     bool rate_max = false;           // "max": as fast as the port takes them
                                      // (loaders then reset packet_rate to its default,
                                      // so the JSON form round-trips exactly)
-    uint32_t packet_size = 1500;     // Ethernet frame bytes without FCS, 60..9000
+    double rate_bps = 0;             // > 0: the rate was given in bits/s ("5Gbps") at rate_layer
+    double rate_percent = 0;         // > 0: the rate was given as % of the link speed ("40%")
+    std::string rate_layer = "l1";   // l1: frame + FCS + preamble/SFD + IFG (24 B/frame more
+                                     // than packet_size); l2: frame + FCS (4 B more)
+    uint32_t packet_size = 1500;     // Ethernet frame bytes without FCS, 60..9000; with
+                                     // size_mix: the largest size of the mix
+    std::vector<SizeWeight> size_mix;  // empty: every frame is packet_size; else sizes sent
+                                       // in proportion to their weights ("imix" or a list)
+    bool size_imix = false;          // size_mix is the standard IMIX (kept as "imix" in JSON)
     uint32_t flows = 4;              // 1..65536
     uint32_t threads = 1;            // TX lcores, >= 1
     uint16_t src_port = 10000;       // UDP source port of flow 0; flow i uses src_port + i
@@ -119,6 +141,22 @@ void apply_yaml_text(TestConfig& cfg, const std::string& yaml, const std::string
 
 // Range and format checks across the whole struct.  Throws ConfigError.
 void validate(const TestConfig& cfg);
+
+// Bits one frame of `frame_len` bytes (without FCS) takes at `layer` ("l1"
+// adds FCS 4, preamble+SFD 8 and IFG 12 bytes; "l2" adds FCS 4).
+uint64_t frame_bits(uint32_t frame_len, const std::string& layer);
+
+// The mean frame size (without FCS) over the size mix, or packet_size.
+double mean_frame_size(const TestConfig& cfg);
+
+// Resolves a rate given in bits/s or % of the link speed to packet_rate
+// (pps, rounded to nearest: the bit rate is then exact within half a
+// frame's bits per second), and checks the L1 bit rate against the link
+// speed.  link_speed_mbps: nullopt = no port yet (resolve_config: a % rate
+// stays unresolved, nothing is checked); 0 = the port does not know (a %
+// rate is an error, other rates are not checked).  Throws ConfigError
+// naming traffic_config.packet_rate.
+void resolve_rate(TestConfig& cfg, std::optional<uint64_t> link_speed_mbps);
 
 // Helpers shared by validation and the packet builder.
 bool parse_ipv4(const std::string& text, uint32_t& host_order_out);

@@ -102,8 +102,7 @@ void build_frame(uint8_t* buf, const FrameSpec& spec, uint32_t flow_id) {
     store_be16(th + offsetof(struct ebt_test_hdr, flow_id), static_cast<uint16_t>(flow_id));
 
     // Padding
-    for (uint32_t i = 0; i < len - kPayloadOffset; ++i)
-        buf[kPayloadOffset + i] = static_cast<uint8_t>(i);
+    write_padding(buf + kPayloadOffset, len - kPayloadOffset);
 
     store_be16(udp + 6, udp_ipv4_checksum(fa.src_ip, spec.dst_ip, udp, udp_len));
 }

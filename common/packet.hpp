@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -55,10 +56,18 @@ struct FlowAddress {
 // port = base + flow % span, ip = src_ip + flow / span.
 FlowAddress flow_address(const FrameSpec& spec, uint32_t flow_id);
 
+// The one definition of the padding after the test header: byte i of the
+// padding is uint8_t(i).  build_frame() writes it; the generator also writes
+// it once into every mbuf of its TX pools, so that per packet only the
+// headers are copied.
+inline void write_padding(uint8_t* padding, uint32_t len) {
+    for (uint32_t i = 0; i < len; ++i) padding[i] = static_cast<uint8_t>(i);
+}
+
 // Writes spec.frame_len bytes (caller guarantees the room): Ethernet (IPv4),
 // IPv4 (IHL 5, TTL 64, DF, id 0, valid checksum), UDP (valid checksum), the
-// test header (seq 0, tx_ns 0, flags 0) and padding (byte i of the padding =
-// uint8_t(i)).  Throws std::invalid_argument if frame_len is outside
+// test header (seq 0, tx_ns 0, flags 0) and padding (write_padding() from
+// kPayloadOffset).  Throws std::invalid_argument if frame_len is outside
 // kMinFrameLen..kMaxFrameLen.
 void build_frame(uint8_t* buf, const FrameSpec& spec, uint32_t flow_id);
 
@@ -90,7 +99,10 @@ inline void store_be16(uint8_t* p, uint16_t v) {
 // Per packet, on a frame from build_frame(): writes seq and tx_ns (low 48 bits)
 // into the test header and updates the UDP checksum incrementally (RFC 1624,
 // eqn. 3) from the five 16-bit words that change.  Constant time, no
-// allocation.  Inline: it is on the generator's hot path.
+// allocation, no branches but the 0 -> 0xFFFF rule.  Inline: it is on the
+// generator's hot path.  The one's-complement sum is byte-order independent
+// (RFC 1071 2.(B)), so the words are summed as loaded, in host order, and
+// only the new values are byte-swapped into network order.
 inline void stamp_frame(uint8_t* frame, uint32_t seq, uint64_t tx_ns) {
     constexpr uint32_t kSeqOff = kTestHdrOffset + offsetof(struct ebt_test_hdr, seq);  // 50
     constexpr uint32_t kCsumOff = kUdpOffset + 6;
@@ -99,21 +111,26 @@ inline void stamp_frame(uint8_t* frame, uint32_t seq, uint64_t tx_ns) {
     static_assert(offsetof(struct ebt_test_hdr, tx_ns_lo) == offsetof(struct ebt_test_hdr, seq) + 6);
 
     uint8_t* w = frame + kSeqOff;  // seq(4) tx_ns_hi(2) tx_ns_lo(4): five words
-    const uint16_t nw[5] = {
-        static_cast<uint16_t>(seq >> 16),
-        static_cast<uint16_t>(seq),
-        static_cast<uint16_t>(tx_ns >> 32),
-        static_cast<uint16_t>(tx_ns >> 16),
-        static_cast<uint16_t>(tx_ns),
-    };
-    uint32_t sum = static_cast<uint16_t>(~detail::load_be16(frame + kCsumOff));
-    for (int i = 0; i < 5; ++i) {
-        sum += static_cast<uint16_t>(~detail::load_be16(w + 2 * i));
-        sum += nw[i];
-        detail::store_be16(w + 2 * i, nw[i]);
-    }
-    uint16_t csum = static_cast<uint16_t>(~csum_fold(sum));
-    detail::store_be16(frame + kCsumOff, csum == 0 ? 0xFFFF : csum);
+    uint32_t old_seq, old_lo;
+    uint16_t old_hi, csum;
+    std::memcpy(&old_seq, w, 4);
+    std::memcpy(&old_hi, w + 4, 2);
+    std::memcpy(&old_lo, w + 6, 4);
+    std::memcpy(&csum, frame + kCsumOff, 2);
+    constexpr bool kLe = std::endian::native == std::endian::little;
+    const uint32_t new_seq = kLe ? __builtin_bswap32(seq) : seq;
+    const auto hi16 = static_cast<uint16_t>(tx_ns >> 32);
+    const uint16_t new_hi = kLe ? __builtin_bswap16(hi16) : hi16;
+    const uint32_t new_lo = kLe ? __builtin_bswap32(static_cast<uint32_t>(tx_ns)) : static_cast<uint32_t>(tx_ns);
+    auto halves = [](uint32_t v) { return (v & 0xFFFFu) + (v >> 16); };
+    uint32_t sum = static_cast<uint16_t>(~csum) + halves(~old_seq) + static_cast<uint16_t>(~old_hi) +
+                   halves(~old_lo) + halves(new_seq) + new_hi + halves(new_lo);
+    std::memcpy(w, &new_seq, 4);
+    std::memcpy(w + 4, &new_hi, 2);
+    std::memcpy(w + 6, &new_lo, 4);
+    const uint16_t c = static_cast<uint16_t>(~csum_fold(sum));
+    const uint16_t out = c == 0 ? 0xFFFF : c;  // 0 means "no checksum" in UDP
+    std::memcpy(frame + kCsumOff, &out, 2);
 }
 
 struct ParsedTestPacket {

@@ -324,21 +324,27 @@ std::optional<json::object> Channel::receive(Clock::duration timeout) {
     }
 }
 
-json::object Channel::expect(std::string_view type, Clock::duration timeout) {
-    auto msg = receive(timeout);
+json::object Channel::checked(std::optional<json::object> msg, std::string_view what, Clock::duration timeout) {
     if (!msg)
-        throw ProtocolError("no '" + std::string(type) + "' message from " + peer_address() + " within " +
+        throw ProtocolError("no " + std::string(what) + " from " + peer_address() + " within " +
                             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
                             " ms");
-    const std::string got = type_of(*msg);
-    if (got == "error") {
+    if (type_of(*msg) == "error") {
         const auto* c = msg->if_contains("code");
         const auto* r = msg->if_contains("reason");
         throw PeerError(c && c->is_string() ? std::string(c->as_string()) : "unknown",
                         r && r->is_string() ? std::string(r->as_string()) : "peer reported an error");
     }
-    if (got != type) throw ProtocolError("expected '" + std::string(type) + "', got '" + got + "'");
     return std::move(*msg);
+}
+
+json::object Channel::expect_any(Clock::duration timeout) { return checked(receive(timeout), "message", timeout); }
+
+json::object Channel::expect(std::string_view type, Clock::duration timeout) {
+    json::object msg = checked(receive(timeout), "'" + std::string(type) + "' message", timeout);
+    const std::string got = type_of(msg);
+    if (got != type) throw ProtocolError("expected '" + std::string(type) + "', got '" + got + "'");
+    return msg;
 }
 
 std::string Channel::peer_address() const {

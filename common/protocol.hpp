@@ -182,6 +182,9 @@ public:
     // receive() a message of this type or throw: PeerError for an error
     // message, ProtocolError for a timeout or any other type.
     boost::json::object expect(std::string_view type, Clock::duration timeout);
+    // The next message of any type; PeerError for an error message,
+    // ProtocolError when none arrives in time.
+    boost::json::object expect_any(Clock::duration timeout);
 
     std::string peer_address() const;
     void close();
@@ -192,6 +195,9 @@ private:
     // handler and returns false.  Other work on the io_context (a signal
     // set, say) runs meanwhile.
     bool run_until(const bool& done, Clock::duration timeout);
+    // An error message becomes PeerError, no message ProtocolError.
+    boost::json::object checked(std::optional<boost::json::object> msg, std::string_view what,
+                                Clock::duration timeout);
 
     boost::asio::io_context& io_;
     boost::asio::ip::tcp::socket socket_;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -55,6 +56,101 @@ json::array receiver_flows_json(const std::vector<ReceiverFlow>& flows) {
     return a;
 }
 
+json::value opt_json(const std::optional<uint64_t>& v) { return v ? json::value(*v) : json::value(nullptr); }
+json::value opt_json(const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); }
+
+json::value latency_json(const std::optional<LatencyReport>& l) {
+    if (!l) return nullptr;
+    json::array hist;
+    hist.reserve(l->histogram.size());
+    for (const auto& b : l->histogram)
+        hist.push_back(json::object{{"lo_ns", b.lo_ns}, {"hi_ns", b.hi_ns}, {"count", b.count}});
+    return json::object{{"samples", l->samples},
+                        {"negative", l->negative},
+                        {"negative_max_ns", l->negative_max_ns},
+                        {"min_ns", opt_json(l->min_ns)},
+                        {"mean_ns", opt_json(l->mean_ns)},
+                        {"max_ns", opt_json(l->max_ns)},
+                        {"p50_ns", opt_json(l->p50_ns)},
+                        {"p90_ns", opt_json(l->p90_ns)},
+                        {"p99_ns", opt_json(l->p99_ns)},
+                        {"p99_9_ns", opt_json(l->p99_9_ns)},
+                        {"percentile_error_bound_pct", l->percentile_error_bound_pct},
+                        {"method", l->method},
+                        {"clock_offset_ns", l->clock_offset_ns},
+                        {"clock_offset_uncertainty", l->clock_offset_uncertainty},
+                        {"histogram", std::move(hist)}};
+}
+
+json::value prog_cost_json(const std::optional<ProgCostReport>& c) {
+    if (!c) return nullptr;
+    json::array samples;
+    samples.reserve(c->samples.size());
+    for (const auto& s : c->samples)
+        samples.push_back(json::object{{"t_s", s.t_s}, {"run_cnt", s.run_cnt}, {"run_time_ns", s.run_time_ns}});
+    return json::object{{"run_cnt", c->run_cnt},
+                        {"run_time_ns", c->run_time_ns},
+                        {"ns_per_packet", opt_json(c->ns_per_packet)},
+                        {"method", c->method},
+                        {"samples", std::move(samples)}};
+}
+
+json::array pairs_json(const std::vector<std::pair<std::string, uint64_t>>& v) {
+    json::array a;
+    a.reserve(v.size());
+    for (const auto& [k, n] : v) a.push_back(json::array{json::value(k), json::value(n)});
+    return a;
+}
+
+json::value system_json(const std::optional<SystemReport>& s) {
+    if (!s) return nullptr;
+    json::array cpus, samples;
+    for (const auto& c : s->cpus)
+        cpus.push_back(json::object{{"cpu", c.cpu},
+                                    {"mean_busy_pct", c.mean_busy_pct},
+                                    {"peak_busy_pct", c.peak_busy_pct},
+                                    {"mean_softirq_pct", c.mean_softirq_pct},
+                                    {"peak_softirq_pct", c.peak_softirq_pct}});
+    for (const auto& x : s->samples) {
+        json::array ticks;
+        for (const auto& t : x.cpus)
+            ticks.push_back(json::array{t.user, t.nice, t.system, t.idle, t.iowait, t.irq, t.softirq, t.steal});
+        samples.push_back(json::object{{"t_s", x.t_s},
+                                       {"cpus", std::move(ticks)},
+                                       {"mem_total_kb", x.mem_total_kb},
+                                       {"mem_available_kb", x.mem_available_kb},
+                                       {"rss_kb", x.rss_kb},
+                                       {"netdev", pairs_json(x.netdev)}});
+    }
+    return json::object{{"sample_rate_s", s->sample_rate_s},
+                        {"user_hz", s->user_hz},
+                        {"note", s->note},
+                        {"cpus", std::move(cpus)},
+                        {"mem_used_kb_mean", s->mem_used_kb_mean},
+                        {"mem_used_kb_peak", s->mem_used_kb_peak},
+                        {"rss_kb_mean", s->rss_kb_mean},
+                        {"rss_kb_peak", s->rss_kb_peak},
+                        {"netdev_delta", pairs_json(s->netdev_delta)},
+                        {"busy_cpu_ns", s->busy_cpu_ns},
+                        {"busy_cpu_ns_per_packet", opt_json(s->busy_cpu_ns_per_packet)},
+                        {"busy_method", s->busy_method},
+                        {"samples", std::move(samples)}};
+}
+
+json::value foreign_json(const std::optional<ForeignReport>& f) {
+    if (!f) return nullptr;
+    json::array tuples;
+    for (const auto& t : f->tuples)
+        tuples.push_back(json::object{{"ethertype", t.ethertype}, {"proto", t.proto}, {"src", t.src},
+                                      {"dst", t.dst}, {"sport", t.sport}, {"dport", t.dport},
+                                      {"packets", t.packets}, {"bytes", t.bytes}});
+    return json::object{{"action", f->action},
+                        {"tuple_limit", f->tuple_limit},
+                        {"tuples", std::move(tuples)},
+                        {"overflow_packets", f->overflow_packets},
+                        {"overflow_bytes", f->overflow_bytes}};
+}
+
 json::object generator_json(const GeneratorReport& g) {
     json::array threads;
     for (const auto& t : g.threads)
@@ -75,7 +171,22 @@ json::object generator_json(const GeneratorReport& g) {
             {"elapsed_s", g.elapsed_s},
             {"threads", std::move(threads)},
             {"flows", flows_json(g.flows)},
-            {"samples", samples_json(g.samples)}};
+            {"samples", samples_json(g.samples)},
+            {"pacing", g.pacing ? json::value(json::object{
+                                      {"bursts", g.pacing->bursts},
+                                      {"min_ns", opt_json(g.pacing->min_ns)},
+                                      {"mean_ns", opt_json(g.pacing->mean_ns)},
+                                      {"p50_ns", opt_json(g.pacing->p50_ns)},
+                                      {"p99_ns", opt_json(g.pacing->p99_ns)},
+                                      {"max_ns", opt_json(g.pacing->max_ns)},
+                                      {"percentile_error_bound_pct", g.pacing->percentile_error_bound_pct},
+                                      {"method", g.pacing->method}})
+                                : json::value(nullptr)},
+            {"clock_sync", g.clock_sync ? json::value(json::object{{"offset_ns", g.clock_sync->offset_ns},
+                                                                  {"uncertainty_ns", g.clock_sync->uncertainty_ns},
+                                                                  {"delay_ns", g.clock_sync->delay_ns},
+                                                                  {"samples", g.clock_sync->samples}})
+                                        : json::value(nullptr)}};
 }
 
 // Strict readers for a report that came over the network.
@@ -117,10 +228,196 @@ const json::object& as_object(const json::value& v, const char* what) {
     return v.as_object();
 }
 
+int64_t read_i64(const json::object& o, const char* key) {
+    const auto& v = field(o, key);
+    if (v.is_int64()) return v.as_int64();
+    if (v.is_uint64() && v.as_uint64() <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(v.as_uint64());
+    throw std::invalid_argument(std::string("receiver report: field '") + key + "' must be an integer");
+}
+
+std::optional<uint64_t> read_opt_u64(const json::object& o, const char* key) {
+    if (field(o, key).is_null()) return std::nullopt;
+    return read_u64(o, key);
+}
+
+std::optional<double> read_opt_double(const json::object& o, const char* key) {
+    if (field(o, key).is_null()) return std::nullopt;
+    return read_double(o, key);
+}
+
+// Optional sections (added after v1's first reports): absent or null = none.
+std::optional<LatencyReport> read_latency(const json::object& r) {
+    const auto* v = r.if_contains("latency");
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    const auto& o = as_object(*v, "latency");
+    LatencyReport l;
+    l.samples = read_u64(o, "samples");
+    l.negative = read_u64(o, "negative");
+    l.negative_max_ns = read_u64(o, "negative_max_ns");
+    l.min_ns = read_opt_u64(o, "min_ns");
+    l.mean_ns = read_opt_double(o, "mean_ns");
+    l.max_ns = read_opt_u64(o, "max_ns");
+    l.p50_ns = read_opt_u64(o, "p50_ns");
+    l.p90_ns = read_opt_u64(o, "p90_ns");
+    l.p99_ns = read_opt_u64(o, "p99_ns");
+    l.p99_9_ns = read_opt_u64(o, "p99_9_ns");
+    l.percentile_error_bound_pct = read_double(o, "percentile_error_bound_pct");
+    l.method = read_string(o, "method");
+    l.clock_offset_ns = read_i64(o, "clock_offset_ns");
+    l.clock_offset_uncertainty = read_string(o, "clock_offset_uncertainty");
+    for (const auto& b : read_array(o, "histogram")) {
+        const auto& bo = as_object(b, "a latency bucket");
+        l.histogram.push_back({read_u64(bo, "lo_ns"), read_u64(bo, "hi_ns"), read_u64(bo, "count")});
+    }
+    return l;
+}
+
+std::vector<std::pair<std::string, uint64_t>> read_pairs(const json::object& o, const char* key) {
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (const auto& e : read_array(o, key)) {
+        if (!e.is_array() || e.as_array().size() != 2 || !e.as_array()[0].is_string())
+            throw std::invalid_argument(std::string("receiver report: field '") + key + "' must hold [name, count] pairs");
+        const json::object tmp{{"v", e.as_array()[1]}};
+        out.emplace_back(std::string(e.as_array()[0].as_string()), read_u64(tmp, "v"));
+    }
+    return out;
+}
+
+std::optional<SystemReport> read_system(const json::object& r) {
+    const auto* v = r.if_contains("system");
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    const auto& o = as_object(*v, "system");
+    SystemReport s;
+    s.sample_rate_s = read_double(o, "sample_rate_s");
+    s.user_hz = static_cast<uint32_t>(read_u64(o, "user_hz"));
+    s.note = read_string(o, "note");
+    for (const auto& c : read_array(o, "cpus")) {
+        const auto& co = as_object(c, "a system cpu");
+        s.cpus.push_back({static_cast<uint32_t>(read_u64(co, "cpu")), read_double(co, "mean_busy_pct"),
+                          read_double(co, "peak_busy_pct"), read_double(co, "mean_softirq_pct"),
+                          read_double(co, "peak_softirq_pct")});
+    }
+    s.mem_used_kb_mean = read_u64(o, "mem_used_kb_mean");
+    s.mem_used_kb_peak = read_u64(o, "mem_used_kb_peak");
+    s.rss_kb_mean = read_u64(o, "rss_kb_mean");
+    s.rss_kb_peak = read_u64(o, "rss_kb_peak");
+    s.netdev_delta = read_pairs(o, "netdev_delta");
+    s.busy_cpu_ns = read_u64(o, "busy_cpu_ns");
+    s.busy_cpu_ns_per_packet = read_opt_double(o, "busy_cpu_ns_per_packet");
+    s.busy_method = read_string(o, "busy_method");
+    for (const auto& x : read_array(o, "samples")) {
+        const auto& xo = as_object(x, "a system sample");
+        SystemSample ss;
+        ss.t_s = read_double(xo, "t_s");
+        for (const auto& t : read_array(xo, "cpus")) {
+            if (!t.is_array() || t.as_array().size() != 8)
+                throw std::invalid_argument("receiver report: field 'cpus' must hold 8 tick counts per CPU");
+            uint64_t n[8];
+            for (size_t i = 0; i < 8; ++i) n[i] = read_u64(json::object{{"cpus", t.as_array()[i]}}, "cpus");
+            ss.cpus.push_back({n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7]});
+        }
+        ss.mem_total_kb = read_u64(xo, "mem_total_kb");
+        ss.mem_available_kb = read_u64(xo, "mem_available_kb");
+        ss.rss_kb = read_u64(xo, "rss_kb");
+        ss.netdev = read_pairs(xo, "netdev");
+        s.samples.push_back(std::move(ss));
+    }
+    return s;
+}
+
+std::optional<ForeignReport> read_foreign(const json::object& r) {
+    const auto* v = r.if_contains("foreign");
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    const auto& o = as_object(*v, "foreign");
+    ForeignReport f;
+    f.action = read_string(o, "action");
+    if (f.action != "pass" && f.action != "drop")
+        throw std::invalid_argument("receiver report: field 'action' must be pass or drop");
+    f.tuple_limit = static_cast<uint32_t>(read_u64(o, "tuple_limit"));
+    for (const auto& t : read_array(o, "tuples")) {
+        const auto& to = as_object(t, "a foreign tuple");
+        ForeignTuple x;
+        const uint64_t et = read_u64(to, "ethertype"), pr = read_u64(to, "proto");
+        const uint64_t sp = read_u64(to, "sport"), dp = read_u64(to, "dport");
+        if (et > 0xFFFF || pr > 0xFF || sp > 0xFFFF || dp > 0xFFFF)
+            throw std::invalid_argument("receiver report: a foreign tuple field is out of range");
+        x.ethertype = static_cast<uint16_t>(et);
+        x.proto = static_cast<uint8_t>(pr);
+        x.src = read_string(to, "src");
+        x.dst = read_string(to, "dst");
+        x.sport = static_cast<uint16_t>(sp);
+        x.dport = static_cast<uint16_t>(dp);
+        x.packets = read_u64(to, "packets");
+        x.bytes = read_u64(to, "bytes");
+        f.tuples.push_back(std::move(x));
+    }
+    f.overflow_packets = read_u64(o, "overflow_packets");
+    f.overflow_bytes = read_u64(o, "overflow_bytes");
+    return f;
+}
+
+std::optional<ProgCostReport> read_prog_cost(const json::object& r) {
+    const auto* v = r.if_contains("prog_cost");
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    const auto& o = as_object(*v, "prog_cost");
+    ProgCostReport c;
+    c.run_cnt = read_u64(o, "run_cnt");
+    c.run_time_ns = read_u64(o, "run_time_ns");
+    c.ns_per_packet = read_opt_double(o, "ns_per_packet");
+    c.method = read_string(o, "method");
+    for (const auto& s : read_array(o, "samples")) {
+        const auto& so = as_object(s, "a prog_cost sample");
+        c.samples.push_back({read_double(so, "t_s"), read_u64(so, "run_cnt"), read_u64(so, "run_time_ns")});
+    }
+    return c;
+}
+
 std::string fmt(double v, int decimals) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
+}
+
+// raw_data/system_cpu.csv: per sample and CPU, the window's shares in %.
+std::string system_cpu_csv(const SystemReport& s) {
+    std::string out = "t_s,cpu,user_pct,nice_pct,system_pct,idle_pct,iowait_pct,irq_pct,softirq_pct,steal_pct\n";
+    for (size_t i = 1; i < s.samples.size(); ++i) {
+        const auto& a = s.samples[i - 1];
+        const auto& b = s.samples[i];
+        for (size_t c = 0; c < std::min(a.cpus.size(), b.cpus.size()); ++c) {
+            const auto& x = a.cpus[c];
+            const auto& y = b.cpus[c];
+            const uint64_t d[8] = {y.user - x.user, y.nice - x.nice, y.system - x.system, y.idle - x.idle,
+                                   y.iowait - x.iowait, y.irq - x.irq, y.softirq - x.softirq, y.steal - x.steal};
+            uint64_t total = 0;
+            for (uint64_t v : d) total += v;
+            out += fmt(b.t_s, 6) + "," + std::to_string(c);
+            for (uint64_t v : d) out += "," + fmt(total ? 100.0 * static_cast<double>(v) / static_cast<double>(total) : 0.0, 2);
+            out += "\n";
+        }
+    }
+    return out;
+}
+
+// raw_data/system_mem_netdev.csv: memory and every interface counter, cumulative.
+std::string system_mem_netdev_csv(const SystemReport& s) {
+    std::string out = "t_s,mem_total_kb,mem_available_kb,rss_kb";
+    if (!s.samples.empty())
+        for (const auto& [k, v] : s.samples.front().netdev) out += "," + k;
+    out += "\n";
+    for (const auto& x : s.samples) {
+        out += fmt(x.t_s, 6) + "," + std::to_string(x.mem_total_kb) + "," + std::to_string(x.mem_available_kb) + "," +
+               std::to_string(x.rss_kb);
+        for (const auto& [k, v] : x.netdev) out += "," + std::to_string(v);
+        out += "\n";
+    }
+    return out;
+}
+
+void write_system_csvs(const std::filesystem::path& d, const std::optional<SystemReport>& s) {
+    if (!s) return;
+    write_file_atomic((d / "raw_data" / "system_cpu.csv").string(), system_cpu_csv(*s));
+    write_file_atomic((d / "raw_data" / "system_mem_netdev.csv").string(), system_mem_netdev_csv(*s));
 }
 
 std::string samples_csv(const std::vector<CounterSample>& samples) {
@@ -213,7 +510,12 @@ json::object to_json(const ReceiverReport& r) {
             {"bad_flow_packets", r.bad_flow_packets},
             {"drain_s", r.drain_s},
             {"flows", receiver_flows_json(r.flows)},
-            {"samples", samples_json(r.samples)}};
+            {"samples", samples_json(r.samples)},
+            {"test_action", r.test_action},
+            {"latency", latency_json(r.latency)},
+            {"prog_cost", prog_cost_json(r.prog_cost)},
+            {"system", system_json(r.system)},
+            {"foreign", foreign_json(r.foreign)}};
 }
 
 ReceiverReport receiver_report_from_json(const json::value& v) {
@@ -244,6 +546,16 @@ ReceiverReport receiver_report_from_json(const json::value& v) {
         const auto& so = as_object(s, "a sample");
         r.samples.push_back({read_double(so, "t_s"), read_u64(so, "packets"), read_u64(so, "bytes")});
     }
+    if (const auto* a = o.if_contains("test_action")) {
+        if (!a->is_string()) throw std::invalid_argument("receiver report: field 'test_action' must be a string");
+        r.test_action = std::string(a->as_string());
+        if (r.test_action != "drop" && r.test_action != "pass" && r.test_action != "tx")
+            throw std::invalid_argument("receiver report: field 'test_action' must be drop, pass or tx");
+    }
+    r.latency = read_latency(o);
+    r.prog_cost = read_prog_cost(o);
+    r.system = read_system(o);
+    r.foreign = read_foreign(o);
     return r;
 }
 
@@ -371,6 +683,23 @@ std::string results_markdown(const TestRecord& r) {
            << "\n- Frames seen by XDP: " << rx.rx_packets << ", test packets " << rx.test_packets
            << ", other (passed) " << rx.other_packets << ", stale " << rx.stale_packets << ", bad flow id "
            << rx.bad_flow_packets << "\n";
+        md << "- Test action: " << rx.test_action << "\n";
+        if (rx.latency && rx.latency->min_ns) {
+            const auto& l = *rx.latency;
+            md << "- One-way latency (ns): min " << *l.min_ns << ", mean " << fmt(*l.mean_ns, 1) << ", p50 "
+               << *l.p50_ns << ", p90 " << *l.p90_ns << ", p99 " << *l.p99_ns << ", p99.9 " << *l.p99_9_ns
+               << ", max " << *l.max_ns << " (" << l.samples << " samples, " << l.negative
+               << " negative; percentiles within " << fmt(l.percentile_error_bound_pct, 3)
+               << "%, min/mean/max exact; clock offset " << l.clock_offset_ns << " ns, uncertainty "
+               << l.clock_offset_uncertainty << ")\n  Method: " << l.method << "\n";
+        }
+        if (rx.prog_cost && rx.prog_cost->ns_per_packet)
+            md << "- XDP program cost: " << fmt(*rx.prog_cost->ns_per_packet, 1) << " ns per packet over "
+               << rx.prog_cost->run_cnt << " runs\n  Method: " << rx.prog_cost->method << "\n";
+        if (rx.system && rx.system->busy_cpu_ns_per_packet)
+            md << "- Receiver host busy CPU: " << fmt(*rx.system->busy_cpu_ns_per_packet, 0)
+               << " ns per received test packet\n  Method: " << rx.system->busy_method << "\n  Note: "
+               << rx.system->note << "\n";
     }
     return md.str();
 }
@@ -417,6 +746,7 @@ void write_results(const std::string& dir, const TestRecord& r) {
     const fs::path d(dir);
     write_file_atomic((d / "raw_data" / "tx_samples.csv").string(), samples_csv(r.generator.samples));
     if (r.receiver) write_file_atomic((d / "raw_data" / "rx_samples.csv").string(), samples_csv(r.receiver->samples));
+    if (r.receiver) write_system_csvs(d, r.receiver->system);
     write_file_atomic((d / "results.csv").string(), results_csv(r));
     write_file_atomic((d / "results.md").string(), results_markdown(r));
     // results.json last: its presence means the directory is complete.
@@ -426,6 +756,7 @@ void write_results(const std::string& dir, const TestRecord& r) {
 void write_receiver_results(const std::string& dir, const TestRecord& id, const ReceiverReport& report) {
     const fs::path d(dir);
     write_file_atomic((d / "raw_data" / "rx_samples.csv").string(), samples_csv(report.samples));
+    write_system_csvs(d, report.system);
     json::object doc{{"schema_version", kResultsSchemaVersion},
                      {"test",
                       {{"name", id.name},
@@ -433,7 +764,8 @@ void write_receiver_results(const std::string& dir, const TestRecord& id, const 
                        {"started_at", id.started_at},
                        {"ended_at", id.ended_at},
                        {"status", id.status},
-                       {"status_reason", id.status_reason}}},
+                       {"status_reason", id.status_reason},
+                       {"coordinated", id.coordinated}}},
                      {"config", to_json(id.config)},
                      {"receiver", to_json(report)}};
     write_file_atomic((d / "results.json").string(), json::serialize(doc) + "\n");

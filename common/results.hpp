@@ -14,6 +14,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "clock_sync.hpp"
 #include "config.hpp"
 #include "timestamp.hpp"
 
@@ -48,8 +49,92 @@ struct ReceiverFlow {
     uint64_t late = 0;                 // older than the 64-packet window
 };
 
+// One-way latency as the receiver measured it (see bpf/ebpf_test_shared.h,
+// struct ebt_latency).  min/mean/max are exact; percentiles are the midpoint
+// of the histogram bucket holding the nearest-rank sample, within
+// percentile_error_bound_pct of the true value.  Values are absent (nullopt)
+// while samples == 0.
+struct LatencyBucket {
+    uint64_t lo_ns = 0;                // [lo_ns, hi_ns)
+    uint64_t hi_ns = 0;                // 0 = open-ended (the overflow bucket)
+    uint64_t count = 0;
+};
+struct LatencyReport {
+    uint64_t samples = 0;              // non-negative latencies recorded
+    uint64_t negative = 0;             // arrival before send: clock offset larger than the latency
+    uint64_t negative_max_ns = 0;      // largest magnitude among those
+    std::optional<uint64_t> min_ns, max_ns;
+    std::optional<double> mean_ns;
+    std::optional<uint64_t> p50_ns, p90_ns, p99_ns, p99_9_ns;
+    double percentile_error_bound_pct = 0;
+    std::string method;
+    int64_t clock_offset_ns = 0;       // subtracted from every latency
+    std::string clock_offset_uncertainty;
+    std::vector<LatencyBucket> histogram;   // non-empty buckets only
+};
+
+// Per-packet cost of the XDP program from the kernel's BPF run-time stats.
+struct ProgCostSample {
+    double t_s = 0;
+    uint64_t run_cnt = 0;              // runs in the window ending at t_s
+    uint64_t run_time_ns = 0;
+};
+struct ProgCostReport {
+    uint64_t run_cnt = 0;              // whole test
+    uint64_t run_time_ns = 0;
+    std::optional<double> ns_per_packet;   // run_time_ns / run_cnt; absent when run_cnt == 0
+    std::string method;
+    std::vector<ProgCostSample> samples;   // one per sample_rate window
+};
+
+// The receiver host's system monitor (receiver/system_monitor.hpp): one
+// sample every sample_rate s of cumulative counters, and their summary.
+struct CpuTicks {                      // one core's /proc/stat line, USER_HZ ticks
+    uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+};
+struct SystemSample {
+    double t_s = 0;
+    std::vector<CpuTicks> cpus;        // index = CPU number as /proc/stat lists them
+    uint64_t mem_total_kb = 0, mem_available_kb = 0, rss_kb = 0;
+    std::vector<std::pair<std::string, uint64_t>> netdev;   // sysfs statistics/* and ethtool -S (prefixed "ethtool.")
+};
+struct CpuSummary {
+    uint32_t cpu = 0;
+    double mean_busy_pct = 0, peak_busy_pct = 0;         // busy = all but idle and iowait
+    double mean_softirq_pct = 0, peak_softirq_pct = 0;
+};
+struct SystemReport {
+    double sample_rate_s = 0;
+    uint32_t user_hz = 0;
+    std::string note;                  // the tick-sampling caveat
+    std::vector<CpuSummary> cpus;      // over the windows between samples
+    uint64_t mem_used_kb_mean = 0, mem_used_kb_peak = 0, rss_kb_mean = 0, rss_kb_peak = 0;
+    std::vector<std::pair<std::string, uint64_t>> netdev_delta;   // last - first sample
+    uint64_t busy_cpu_ns = 0;          // all CPUs, first to last sample
+    std::optional<double> busy_cpu_ns_per_packet;   // per test packet received
+    std::string busy_method;
+    std::vector<SystemSample> samples;
+};
+
+// Standalone receiving: packets without our test header, by 5-tuple.
+struct ForeignTuple {
+    uint16_t ethertype = 0;
+    uint8_t proto = 0;                 // IP protocol; 0 for non-IP
+    std::string src, dst;              // IP addresses as text; "" for non-IP
+    uint16_t sport = 0, dport = 0;     // TCP/UDP only, else 0
+    uint64_t packets = 0, bytes = 0;
+};
+struct ForeignReport {
+    std::string action;                // pass | drop
+    uint32_t tuple_limit = 0;
+    std::vector<ForeignTuple> tuples;  // most packets first
+    uint64_t overflow_packets = 0;     // beyond the tuple limit, summed
+    uint64_t overflow_bytes = 0;
+};
+
 struct ReceiverReport {
     std::string mode = "xdp";          // xdp (baseline arrives later)
+    std::string test_action = "drop";  // drop | pass | tx
     std::string interface;
     std::string mac;
     std::string xdp_mode;              // native | generic, as the kernel reports it
@@ -64,6 +149,10 @@ struct ReceiverReport {
     double drain_s = 0;                // how long the drain after stop took
     std::vector<ReceiverFlow> flows;   // test packets per flow
     std::vector<CounterSample> samples; // test packets, once per sample_rate
+    std::optional<LatencyReport> latency;    // absent when no test epoch is known
+    std::optional<ProgCostReport> prog_cost; // absent when BPF stats were unavailable
+    std::optional<SystemReport> system;      // absent when not monitored
+    std::optional<ForeignReport> foreign;    // standalone (--no-coordination) only
 };
 
 struct TxThreadReport {
@@ -74,6 +163,17 @@ struct TxThreadReport {
     uint64_t bytes = 0;
     uint64_t tx_full_retries = 0;
     uint64_t tx_full_dropped = 0;
+};
+
+// The generator's pacing precision (generator/pacing_report.hpp): per burst,
+// send time minus scheduled time.  min/mean/max exact; p50/p99 within
+// percentile_error_bound_pct.  Absent with rate "max" (no schedule).
+struct PacingReport {
+    uint64_t bursts = 0;
+    std::optional<uint64_t> min_ns, max_ns, p50_ns, p99_ns;
+    std::optional<double> mean_ns;
+    double percentile_error_bound_pct = 0;
+    std::string method;
 };
 
 struct GeneratorReport {
@@ -88,6 +188,10 @@ struct GeneratorReport {
     std::vector<TxThreadReport> threads;
     std::vector<FlowCount> flows;      // sent per flow
     std::vector<CounterSample> samples;
+    std::optional<PacingReport> pacing;
+    // Clock offset to the receiver (receiver - generator) from the control
+    // protocol's sync; absent without a receiver.
+    std::optional<ClockOffset> clock_sync;
 };
 
 struct TestRecord {

@@ -1,41 +1,75 @@
 // dpdk-gen's side of the control protocol (common/protocol.hpp): connect to
-// xdp-recv, hand it the resolved config, learn its MAC, start, stop and
-// fetch its final counters.  Every wait has a deadline.
+// xdp-recv, authenticate both ways, synchronise clocks, hand it the resolved
+// config, learn its MAC, start, keep the heartbeat going while traffic runs,
+// stop and fetch its final counters.  Every wait has a deadline; a receiver
+// silent for 3 s is lost (PeerLost).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 
+#include "clock_sync.hpp"
 #include "config.hpp"
 #include "protocol.hpp"
 #include "results.hpp"
+#include "session_state.hpp"
 
 namespace ebt {
 
+class PeerLost : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 class ReceiverLink {
 public:
-    // Connects to network_config.dst_machine ip:control_port and exchanges
-    // hellos.  Throws proto::ProtocolError / proto::PeerError.
-    explicit ReceiverLink(const TestConfig& cfg);
+    using Clock = std::chrono::steady_clock;
 
+    // Connects to network_config.dst_machine ip:control_port, exchanges
+    // hellos and, with a token, the HMAC challenge/response both ways (a
+    // receiver that cannot prove the secret is refused).  Throws
+    // proto::ProtocolError / proto::PeerError.
+    ReceiverLink(const TestConfig& cfg, std::optional<std::string> token);
+
+    // kClockSyncExchanges NTP-style exchanges on CLOCK_TAI.
+    ClockOffset sync_clock();
     // configure -> ready: the receiver has attached its program and zeroed
     // its counters.
-    proto::Ready configure(uint16_t test_id, uint64_t epoch_tai_ns);
+    proto::Ready configure(uint16_t test_id, uint64_t epoch_tai_ns, const std::optional<ClockOffset>& clock);
     // start -> started: the receiver is counting; traffic may begin.
     void start();
+    // While traffic runs: sends a heartbeat when one is due and takes in what
+    // arrived (samples, heartbeats), waiting at most `budget`.  Throws
+    // PeerLost after 3 s of silence, PeerError for an error message.
+    void poll(Clock::duration budget);
+    const std::optional<proto::LiveSample>& last_sample() const { return last_sample_; }
     // stop -> results (after the receiver's drain).
     ReceiverReport stop(uint64_t sent_packets);
     // Tells the receiver the test is abandoned (best effort, never throws).
     void abort(const std::string& reason) noexcept;
 
+    // A new connection that asks for the last results of test_id (after the
+    // first connection broke at the end of a test).
+    static ReceiverReport fetch_results(const TestConfig& cfg, const std::optional<std::string>& token,
+                                        uint16_t test_id);
+
 private:
+    // The next message that is not a heartbeat or sample (those are
+    // absorbed), within timeout.
+    boost::json::object expect(std::string_view type, Clock::duration timeout);
+    void absorb(const boost::json::object& msg);
+
     TestConfig cfg_;
     uint16_t test_id_ = 0;
     boost::asio::io_context io_;
     std::optional<proto::Channel> channel_;
+    PeerWatch watch_;
+    std::optional<proto::LiveSample> last_sample_;
 };
 
 }  // namespace ebt

@@ -18,14 +18,19 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
+#include "auth.hpp"
 #include "cli.hpp"
+#include "discovery.hpp"
+#include "status_server.hpp"
 #include "config.hpp"
 #include "coordinator.hpp"
 #include "log.hpp"
 #include "packet.hpp"
 #include "pacing.hpp"
+#include "pacing_report.hpp"
 #include "port.hpp"
 #include "results.hpp"
+#include "seq_faults.hpp"
 #include "tx_engine.hpp"
 
 namespace {
@@ -35,17 +40,23 @@ constexpr const char* kUsage = R"(usage: dpdk-gen [EAL options] -- [options]
   --preset NAME        quick_test | performance_test | stress_test, or a preset file path
   --dst-ip IP          receiver address (network_config.dst_machine.ip)
   --dst-mac MAC        destination MAC (default: the receiver's, learned over the control connection)
-  --rate PPS|max       packets per second, or max (as fast as the port takes them)
+  --rate RATE          10000 or 10kpps (packets/s), 500Mbps or 5Gbps (bits/s at
+                       traffic_config.rate_layer, default l1), 40% (of the link speed), or max
   --duration S         seconds of traffic
-  --size B             Ethernet frame bytes without FCS, 60..9000
+  --size B|MIX         Ethernet frame bytes without FCS, 60..9000; imix (7:4:1 of 60, 566,
+                       1514); or a weighted list SIZE:WEIGHT,... (e.g. 60:7,566:4,1514:1)
   --flows N            flows (UDP source ports from traffic_config.src_port), 1..65536
   --threads N          TX lcores (EAL must give N worker lcores, e.g. -l 0-N)
   --name NAME          test name (results directory suffix)
   --results-dir DIR    results root (default ./results)
   --control-port N     xdp-recv's control port (network_config.dst_machine.control_port)
   --no-coordination    send without xdp-recv (needs --dst-mac or dst_machine.mac)
+  --token-file FILE    shared secret for the control connection (else $EBT_TOKEN; both sides
+                       prove it with HMAC-SHA256; a receiver without one accepts only the testbed)
   --dry-run            print the resolved config and the plan, send nothing
   --verbose            debug detail in the log
+  --test-seq-faults SPEC  test only: skip:F:S, dup:F:S, swap:F:S (comma list) alter flow F's
+                       sequence numbers, to test receivers' loss/reorder/duplicate accounting
   --help               this text
 Precedence: built-in defaults < --config < --preset < flags.
 )";
@@ -104,6 +115,9 @@ struct RunSetup {
     bool coordinated = true;
     bool dry_run = false;
     std::optional<std::array<uint8_t, 6>> dst_mac;   // from flag or config
+    std::vector<ebt::SeqFault> seq_faults;            // test only; sorted, global flow ids
+    std::optional<std::string> token;                 // shared secret for the control connection
+    bool dst_ip_given = false;                        // --dst-ip (discovery is skipped)
 };
 
 // Options and configuration; throws ConfigError / UsageError (exit 2).
@@ -124,6 +138,8 @@ RunSetup parse_options(int argc, char** argv) {
                                        {"no-coordination", false},
                                        {"dry-run", false},
                                        {"verbose", false},
+                                       {"test-seq-faults", true},
+                                       {"token-file", true},
                                        {"help", false}});
     if (args.has("help")) {
         std::cout << kUsage;
@@ -147,7 +163,12 @@ RunSetup parse_options(int argc, char** argv) {
     const auto* preset = args.value("preset");
     RunSetup s;
     s.cfg = ebt::resolve_config(config ? *config : "", preset ? *preset : "", o);
+    if (const auto* spec = args.value("test-seq-faults"))
+        s.seq_faults = ebt::parse_seq_faults(*spec, s.cfg.flows);
     s.coordinated = !args.has("no-coordination");
+    s.dst_ip_given = args.value("dst-ip") != nullptr;
+    const auto* token_file = args.value("token-file");
+    s.token = ebt::auth::load_token(token_file ? std::optional<std::string>(*token_file) : std::nullopt);
     s.dry_run = args.has("dry-run");
     ebt::log::set_verbose(args.has("verbose"));
     if (!s.cfg.dst_machine.mac.empty()) {
@@ -163,9 +184,6 @@ RunSetup parse_options(int argc, char** argv) {
         if (p.type != "constant")
             throw ebt::ConfigError("traffic_config.patterns: pattern '" + p.name + "' of type " + p.type +
                                    " is not supported yet (constant rate only)");
-    if (s.cfg.discovery.enabled)
-        throw ebt::ConfigError("network_config.discovery.enabled: mDNS discovery is not supported yet; "
-                               "set network_config.dst_machine.ip or --dst-ip");
     const unsigned workers = rte_lcore_count() - 1;
     const auto plan_threads = std::min(s.cfg.threads, s.cfg.flows);
     if (plan_threads > workers)
@@ -195,15 +213,17 @@ int main(int argc, char** argv) {
     std::vector<unsigned> lcores;
     try {
         setup = parse_options(argc, argv);
+        ebt::PortSetup ps;
+        ps.tx_queues = static_cast<uint16_t>(std::min(setup.cfg.threads, setup.cfg.flows));
+        ps.frame_len = setup.cfg.packet_size;
+        port = std::make_unique<ebt::Port>(ps);
+        // "40%" needs the link speed; every rate is checked against it.
+        ebt::resolve_rate(setup.cfg, port->link_speed_mbps());
         plan = ebt::plan_tx(setup.cfg);
         unsigned lcore = 0;
         RTE_LCORE_FOREACH_WORKER(lcore) {
             if (lcores.size() < plan.threads.size()) lcores.push_back(lcore);
         }
-        ebt::PortSetup ps;
-        ps.tx_queues = static_cast<uint16_t>(plan.threads.size());
-        ps.frame_len = setup.cfg.packet_size;
-        port = std::make_unique<ebt::Port>(ps);
     } catch (const std::exception& e) {
         std::cerr << "dpdk-gen: error: " << e.what() << "\n";
         return 2;
@@ -240,9 +260,30 @@ int main(int argc, char** argv) {
     std::unique_ptr<ebt::ReceiverLink> link;
     std::array<uint8_t, 6> dst_mac{};
     try {
+        if (setup.coordinated && cfg.discovery.enabled && !setup.dst_ip_given) {
+            ebt::log::info("looking for xdp-recv with mDNS (" + std::string(ebt::discovery::kServiceType) + ", up to " +
+                           std::to_string(cfg.discovery.timeout) + " s)");
+            const auto found = ebt::discovery::find_receiver(cfg.discovery.timeout, "", &g_stop);
+            if (!found)
+                throw std::runtime_error("no xdp-recv advertised " + std::string(ebt::discovery::kServiceType) +
+                                         " within " + std::to_string(cfg.discovery.timeout) + " s: give --dst-ip");
+            const auto v = found->txt.find("version");
+            if (v != found->txt.end() && v->second != std::to_string(ebt::proto::kProtocolVersion))
+                throw std::runtime_error("xdp-recv '" + found->name + "' speaks protocol v" + v->second +
+                                         ", this dpdk-gen v" + std::to_string(ebt::proto::kProtocolVersion));
+            cfg.dst_machine.ip = found->address;
+            cfg.dst_machine.control_port = found->port;
+            record.config = cfg;
+            ebt::log::info("found '" + found->name + "' at " + found->address + ":" + std::to_string(found->port));
+        }
         if (setup.coordinated) {
-            link = std::make_unique<ebt::ReceiverLink>(cfg);
-            const auto ready = link->configure(record.id, epoch_tai_ns);
+            link = std::make_unique<ebt::ReceiverLink>(cfg, setup.token);
+            const ebt::ClockOffset clock = link->sync_clock();
+            record.generator.clock_sync = clock;
+            ebt::log::info("clock offset to the receiver: " + std::to_string(clock.offset_ns) + " ns +- " +
+                           std::to_string(clock.uncertainty_ns) + " ns (" + std::to_string(clock.samples) +
+                           " exchanges, best round trip " + std::to_string(clock.delay_ns) + " ns)");
+            const auto ready = link->configure(record.id, epoch_tai_ns, clock);
             ebt::log::info("receiver ready: " + ready.interface + " " + ready.mac + ", XDP " + ready.xdp_mode);
             if (!setup.dst_mac) ebt::parse_mac(ready.mac, dst_mac.data());
         }
@@ -250,6 +291,24 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         ebt::log::error(std::string("coordination failed: ") + e.what());
         return 1;
+    }
+
+    // /health, /status, /metrics on this machine too (the seed's src_machine
+    // endpoints); a taken port costs the endpoints, not the test.
+    ebt::SharedStatus status;
+    status.modify([&](ebt::StatusSnapshot& st) {
+        st.role = "generator";
+        st.state = "configured";
+        st.test_id = record.id;
+        st.test_name = record.name;
+        st.duration_s = cfg.duration_s;
+    });
+    std::optional<ebt::StatusServer> http;
+    try {
+        http.emplace("0.0.0.0", cfg.src_machine.control_port, status, 64);
+        ebt::log::info("HTTP /health /status /metrics on port " + std::to_string(http->port()));
+    } catch (const std::exception& e) {
+        ebt::log::warn(std::string(e.what()) + ": no HTTP endpoints on this side");
     }
 
     record.started_at = ebt::now_iso8601();
@@ -290,6 +349,8 @@ int main(int argc, char** argv) {
         c->tsc_hz = tsc_hz;
         c->epoch_tsc = epoch_tsc;
         c->stop = &g_stop;
+        c->faults = ebt::faults_for_flows(setup.seq_faults, t.first_flow, t.flow_count);
+        c->size_mix = cfg.size_mix;
         views.push_back(c.get());
         contexts.push_back(std::move(c));
     }
@@ -330,19 +391,60 @@ int main(int argc, char** argv) {
                 if (!c->stats.finished.load()) return false;
             return true;
         };
+        status.modify([](ebt::StatusSnapshot& st) { st.state = "running"; });
+        uint64_t prev_packets = 0;
+        double prev_t = 0;
         while (!all_finished()) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            // The control connection is served between samples: heartbeats
+            // out, receiver samples in, a lost receiver stops the traffic.
+            if (link) {
+                try {
+                    link->poll(std::chrono::milliseconds(5));
+                } catch (const std::exception& e) {
+                    incomplete = std::string("receiver lost during the test: ") + e.what();
+                    ebt::log::error(incomplete);
+                    link.reset();
+                    g_stop.store(true);
+                }
+            } else {
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
             if (std::chrono::steady_clock::now() < next) continue;
             const auto totals = ebt::sum_tx_stats(views);
             const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             gen.samples.push_back({t, totals.packets, totals.bytes});
-            if (cfg.real_time.enabled)
-                ebt::log::info("t=" + std::to_string(static_cast<int>(t)) + "s sent " + std::to_string(totals.packets));
+            const double tx_pps = t > prev_t ? static_cast<double>(totals.packets - prev_packets) / (t - prev_t) : 0;
+            prev_packets = totals.packets;
+            prev_t = t;
+            ebt::proto::LiveSample rx_sample{};
+            const bool have_rx = link && link->last_sample().has_value();
+            if (have_rx) rx_sample = *link->last_sample();
+            status.modify([&](ebt::StatusSnapshot& st) {
+                st.elapsed_s = t;
+                st.sent_packets = totals.packets;
+                st.tx_pps = tx_pps;
+                if (have_rx) {
+                    st.received_packets = rx_sample.test_packets;
+                    st.rx_pps = rx_sample.rx_pps;
+                    st.lost = rx_sample.lost;
+                }
+            });
+            if (cfg.real_time.enabled) {
+                std::string line = "t=" + std::to_string(static_cast<int>(t)) + "s sent " +
+                                   std::to_string(totals.packets) + " (" + std::to_string(static_cast<uint64_t>(tx_pps)) +
+                                   " pps)";
+                if (have_rx)
+                    line += ", receiver " + std::to_string(rx_sample.test_packets) + " (" +
+                            std::to_string(static_cast<uint64_t>(rx_sample.rx_pps)) + " pps, " +
+                            std::to_string(rx_sample.lost) + " lost so far)";
+                ebt::log::info(line);
+            }
             next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(period);
         }
         rte_eal_mp_wait_lcore();
         if (g_signal.load() != 0)
             incomplete = std::string("interrupted by ") + (g_signal.load() == SIGINT ? "SIGINT" : "SIGTERM");
+        status.modify([](ebt::StatusSnapshot& st) { st.state = "draining"; });
     }
 
     // Collect.
@@ -363,11 +465,16 @@ int main(int argc, char** argv) {
         gen.tx_full_retries += t.tx_full_retries;
         gen.tx_full_dropped += t.tx_full_dropped;
         for (uint32_t f = 0; f < c.plan.flow_count; ++f)
-            gen.flows.push_back({c.plan.first_flow + f, c.flow_sent[f], c.flow_sent[f] * cfg.packet_size});
+            gen.flows.push_back({c.plan.first_flow + f, c.flow_sent[f], c.flow_bytes[f]});
         if (c.stats.end_tsc.load() != 0) {
             first_start = std::min(first_start, c.stats.start_tsc.load());
             last_end = std::max(last_end, c.stats.end_tsc.load());
         }
+    }
+    if (!cfg.rate_max) {
+        std::vector<const ebt_latency*> parts;
+        for (const auto& c : contexts) parts.push_back(&c->pacing);
+        gen.pacing = ebt::summarize_pacing(ebt::merge_pacing(parts));
     }
     if (last_end > first_start) gen.elapsed_s = static_cast<double>(last_end - first_start) / static_cast<double>(tsc_hz);
     gen.samples.push_back({std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
@@ -384,9 +491,18 @@ int main(int argc, char** argv) {
                 link->abort(incomplete);
             }
         } catch (const std::exception& e) {
-            incomplete = std::string("no results from the receiver: ") + e.what();
+            // The connection broke after the traffic: the receiver keeps its
+            // last results, so ask again on a new connection once.
+            ebt::log::warn(std::string("no results on the control connection: ") + e.what() + "; reconnecting");
+            try {
+                record.receiver = ebt::ReceiverLink::fetch_results(cfg, setup.token, record.id);
+                ebt::log::info("fetched the receiver's results on a new connection");
+            } catch (const std::exception& e2) {
+                incomplete = std::string("no results from the receiver: ") + e.what();
+            }
         }
     }
+    status.modify([](ebt::StatusSnapshot& st) { st.state = "done"; });
     port->close();
 
     record.ended_at = ebt::now_iso8601();

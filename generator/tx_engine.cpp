@@ -1,20 +1,124 @@
 #include "tx_engine.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <string>
+#include <cstring>
+#include <tuple>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <rte_memcpy.h>
 #include <rte_pause.h>
+
+#include "size_pattern.hpp"
 
 namespace ebt {
 
 namespace {
 constexpr uint64_t kTxNsMask = (uint64_t{1} << 48) - 1;
 constexpr auto kRelaxed = std::memory_order_relaxed;
+constexpr uint32_t kStride = TxLcoreContext::kTemplateStride;
+static_assert(kStride >= kMinFrameLen);
+
+struct PaddingFill {
+    uint32_t frame_len;
+    bool room_ok = true;
+};
+
+// rte_mempool_obj_iter callback: the padding of a frame_len frame into one mbuf.
+void fill_padding(rte_mempool*, void* arg, void* obj, unsigned) {
+    auto& f = *static_cast<PaddingFill*>(arg);
+    auto* m = static_cast<rte_mbuf*>(obj);
+    if (m->buf_len < uint32_t{RTE_PKTMBUF_HEADROOM} + std::max(f.frame_len, kStride)) {
+        f.room_ok = false;
+        return;
+    }
+    write_padding(static_cast<uint8_t*>(m->buf_addr) + RTE_PKTMBUF_HEADROOM + kPayloadOffset,
+                  f.frame_len - kPayloadOffset);
+}
+
+// The per-lcore state the burst builder works on (copied to locals by the
+// compiler; one instantiation per combination of faults and size mix).
+struct Flows {
+    const uint8_t* hdr;
+    uint32_t* seq;
+    uint64_t* sent;           // faults only (otherwise sent == seq at the end)
+    uint32_t nflows;
+    const SeqFault* faults;   // faults only
+    uint32_t nfaults;
+    uint32_t* fault_next;
+    uint64_t* pending;
+    const uint32_t* sizes;    // size mix only
+    uint32_t nsizes;
+    const uint16_t* pattern;
+    uint32_t plen;
+    uint32_t* ppos;
+    uint64_t* bytes;          // size mix only (otherwise bytes == sent * len at the end)
+};
+
+// The sequence number the next frame of local flow f carries (faults only).
+inline uint32_t next_faulty_seq(Flows& fl, uint32_t f) {
+    uint64_t& owed = fl.pending[f];
+    if (owed != TxLcoreContext::kNoSeq) {
+        const auto s = static_cast<uint32_t>(owed);
+        owed = TxLcoreContext::kNoSeq;
+        return s;
+    }
+    for (;;) {
+        const uint32_t s = fl.seq[f]++;
+        uint32_t& k = fl.fault_next[f];
+        if (k >= fl.nfaults || fl.faults[k].flow != f || fl.faults[k].seq != s) return s;
+        const SeqFaultKind kind = fl.faults[k++].kind;
+        if (kind == SeqFaultKind::kSkip) continue;  // consumed, never sent
+        if (kind == SeqFaultKind::kDup) {
+            owed = s;  // the same seq once more, as the flow's next frame
+            return s;
+        }
+        owed = s;  // swap: S+1 now, S as the flow's next frame
+        return fl.seq[f]++;
+    }
+}
+
+// Fills n mbufs (round robin from cursor), adds their bytes to burst_bytes
+// and returns the new cursor.
+template <bool kFaults, bool kMix>
+inline uint32_t fill_burst(rte_mbuf** pkts, uint32_t n, uint32_t cursor, Flows& fl, uint32_t len,
+                           uint64_t tx_ns, uint32_t* pkt_flow, uint64_t& burst_bytes) {
+    for (uint32_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        m->data_off = RTE_PKTMBUF_HEADROOM;
+        uint8_t* d = static_cast<uint8_t*>(m->buf_addr) + RTE_PKTMBUF_HEADROOM;
+        uint32_t tmpl = cursor;
+        uint32_t frame_len = len;
+        if constexpr (kMix) {
+            uint32_t& pos = fl.ppos[cursor];
+            const uint32_t sidx = fl.pattern[pos];
+            pos = pos + 1 == fl.plen ? 0 : pos + 1;
+            tmpl = cursor * fl.nsizes + sidx;
+            frame_len = fl.sizes[sidx];
+            fl.bytes[cursor] += frame_len;
+            burst_bytes += frame_len;
+        }
+        rte_memcpy(d, fl.hdr + size_t{tmpl} * kStride, kStride);
+        if constexpr (kFaults) {
+            stamp_frame(d, next_faulty_seq(fl, cursor), tx_ns);
+            ++fl.sent[cursor];
+        } else {
+            stamp_frame(d, fl.seq[cursor]++, tx_ns);
+        }
+        if constexpr (kFaults || kMix) pkt_flow[i] = cursor;
+        m->data_len = static_cast<uint16_t>(frame_len);
+        m->pkt_len = frame_len;
+        cursor = cursor + 1 == fl.nflows ? 0 : cursor + 1;
+    }
+    if constexpr (!kMix) burst_bytes += uint64_t{n} * len;
+    return cursor;
+}
+
 }  // namespace
 
 void prepare_tx_lcore(TxLcoreContext& c) {
@@ -31,19 +135,56 @@ void prepare_tx_lcore(TxLcoreContext& c) {
     if (!p.unlimited && p.total_packets > 0 && p.target_pps == 0)
         throw std::invalid_argument("TX lcore has packets to send but a zero rate");
     if (c.tsc_hz == 0) throw std::invalid_argument("tsc_hz not set");
+    if (c.pool == nullptr) throw std::invalid_argument("TX lcore has no mbuf pool");
+    for (size_t i = 0; i < c.faults.size(); ++i)
+        if (c.faults[i].flow >= p.flow_count ||
+            (i > 0 && std::tie(c.faults[i - 1].flow, c.faults[i - 1].seq) >=
+                          std::tie(c.faults[i].flow, c.faults[i].seq)))
+            throw std::invalid_argument("sequence faults not local to the lcore or not sorted");
 
     const uint32_t len = c.spec.frame_len;
-    std::vector<uint8_t> frame(len);
-    c.hdr_templates.assign(size_t{p.flow_count} * TxLcoreContext::kTemplateStride, 0);
-    for (uint32_t i = 0; i < p.flow_count; ++i) {
-        build_frame(frame.data(), c.spec, p.first_flow + i);
-        std::memcpy(c.hdr_templates.data() + size_t{i} * TxLcoreContext::kTemplateStride, frame.data(),
-                    kMinFrameLen);
+    c.sizes.clear();
+    for (const auto& m : c.size_mix) {
+        if (m.size < kMinFrameLen || m.size > len || m.weight == 0)
+            throw std::invalid_argument("size mix entry " + std::to_string(m.size) + ":" +
+                                        std::to_string(m.weight) + " outside " +
+                                        std::to_string(kMinFrameLen) + ".." + std::to_string(len));
+        c.sizes.push_back(m.size);
     }
-    // The padding is identical for every flow (it depends only on its offset).
-    c.tail.assign(frame.begin() + kMinFrameLen, frame.end());
+    const bool mix = !c.sizes.empty();
+    if (!mix) c.sizes.push_back(len);
+    const auto nsizes = static_cast<uint32_t>(c.sizes.size());
+    c.pattern = mix ? size_pattern(c.size_mix) : std::vector<uint16_t>{};
+    // Frame plus room for the template's full stride (padding continues).
+    std::vector<uint8_t> frame(std::max(len, kStride));
+    c.hdr_templates.assign(size_t{p.flow_count} * nsizes * kStride, 0);
+    FrameSpec spec = c.spec;
+    for (uint32_t i = 0; i < p.flow_count; ++i)
+        for (uint32_t k = 0; k < nsizes; ++k) {
+            spec.frame_len = c.sizes[k];
+            build_frame(frame.data(), spec, p.first_flow + i);
+            write_padding(frame.data() + kPayloadOffset, static_cast<uint32_t>(frame.size()) - kPayloadOffset);
+            std::memcpy(c.hdr_templates.data() + (size_t{i} * nsizes + k) * kStride, frame.data(), kStride);
+        }
+    // The padding is identical for every flow and size (it depends only on
+    // its offset): written once, for the largest frame, into every mbuf of
+    // this lcore's pool.
+    PaddingFill fill{len};
+    rte_mempool_obj_iter(c.pool, fill_padding, &fill);
+    if (!fill.room_ok)
+        throw std::invalid_argument("mbuf data room too small for " + std::to_string(len) + "-byte frames");
+
+    c.pattern_pos.assign(mix ? p.flow_count : 0, 0);
+    // Flows start at staggered places in the pattern, so they do not all
+    // send the same size at the same time.
+    for (uint32_t i = 0; mix && i < p.flow_count; ++i)
+        c.pattern_pos[i] = static_cast<uint32_t>((p.first_flow + i) % c.pattern.size());
+    c.flow_bytes.assign(p.flow_count, 0);
     c.flow_seq.assign(p.flow_count, 0);
     c.flow_sent.assign(p.flow_count, 0);
+    c.fault_next.assign(c.faults.empty() ? 0 : p.flow_count, 0);
+    c.fault_pending.assign(c.faults.empty() ? 0 : p.flow_count, TxLcoreContext::kNoSeq);
+    for (size_t k = c.faults.size(); k-- > 0;) c.fault_next[c.faults[k].flow] = static_cast<uint32_t>(k);
 
     TxLcoreStats& s = c.stats;
     for (auto* a : {&s.packets, &s.bytes, &s.bursts, &s.tx_full_retries, &s.tx_full_dropped,
@@ -51,6 +192,7 @@ void prepare_tx_lcore(TxLcoreContext& c) {
         a->store(0);
     s.running.store(false);
     s.finished.store(false);
+    c.pacing = ebt_latency{};
     c.end_reason = TxEndReason::kNotRun;
     c.rc = 0;
 }
@@ -59,10 +201,12 @@ int tx_lcore_main(void* arg) {
     auto& c = *static_cast<TxLcoreContext*>(arg);
     const TxThreadPlan plan = c.plan;
     const uint32_t nflows = plan.flow_count;
+    const bool faulty = !c.faults.empty();
     if (c.pool == nullptr || nflows == 0 || c.flow_seq.size() != nflows ||
-        c.flow_sent.size() != nflows ||
-        c.hdr_templates.size() != size_t{nflows} * TxLcoreContext::kTemplateStride ||
-        c.tail.size() + kMinFrameLen != c.spec.frame_len || c.tsc_hz == 0) {
+        c.flow_sent.size() != nflows || c.flow_bytes.size() != nflows || c.sizes.empty() ||
+        c.hdr_templates.size() != size_t{nflows} * c.sizes.size() * kStride || c.tsc_hz == 0 ||
+        (!c.pattern.empty() && c.pattern_pos.size() != nflows) ||
+        (faulty && (c.fault_next.size() != nflows || c.fault_pending.size() != nflows))) {
         c.rc = -EINVAL;
         c.stats.finished.store(true);
         return c.rc;
@@ -72,11 +216,12 @@ int tx_lcore_main(void* arg) {
     const uint16_t queue = plan.queue_id;
     rte_mempool* const pool = c.pool;
     const uint32_t len = c.spec.frame_len;
-    const uint32_t tail_len = len - kMinFrameLen;
-    const uint8_t* const hdr = c.hdr_templates.data();
-    const uint8_t* const tail = c.tail.data();
-    uint32_t* const seq = c.flow_seq.data();
-    uint64_t* const flow_sent = c.flow_sent.data();
+    const bool mix = !c.pattern.empty();
+    Flows fl{c.hdr_templates.data(), c.flow_seq.data(), c.flow_sent.data(), nflows,
+             c.faults.data(), static_cast<uint32_t>(c.faults.size()), c.fault_next.data(),
+             c.fault_pending.data(), c.sizes.data(), static_cast<uint32_t>(c.sizes.size()),
+             c.pattern.data(), static_cast<uint32_t>(c.pattern.size()), c.pattern_pos.data(),
+             c.flow_bytes.data()};
     const std::atomic<bool>* const stop = c.stop;
     const uint64_t deadline = c.deadline_tsc;
     const uint64_t epoch = c.epoch_tsc;
@@ -85,6 +230,9 @@ int tx_lcore_main(void* arg) {
     const uint64_t total = plan.total_packets;
     const uint32_t burst = std::clamp<uint32_t>(plan.burst, 1, kMaxTxBurst);
     const TscToNs to_ns{c.tsc_hz};
+    // ns = ticks * ns_mult >> 32: the pacing error without a division.
+    const uint64_t ns_mult = (uint64_t{1000000000} << 32) / c.tsc_hz;
+    ebt_latency& pacing = c.pacing;
     TxLcoreStats& st = c.stats;
 
     auto stop_requested = [&](uint64_t now, TxEndReason& why) {
@@ -124,8 +272,9 @@ int tx_lcore_main(void* arg) {
     // leave while catching up.
     const uint64_t burst_ticks = paced && plan.target_pps ? burst * c.tsc_hz / plan.target_pps : 0;
     uint64_t next_allowed = 0;
+    uint64_t due_tsc = 0;  // the current burst's schedule (paced)
     rte_mbuf* pkts[kMaxTxBurst];
-    uint32_t pkt_flow[kMaxTxBurst];
+    uint32_t pkt_flow[kMaxTxBurst];  // faults or size mix: for the rollback
 
     while (!stopped) {
         now = rte_rdtsc();
@@ -140,7 +289,7 @@ int tx_lcore_main(void* arg) {
             if (remaining < n) n = static_cast<uint32_t>(remaining);
         }
         if (paced) {
-            const uint64_t due_tsc = pacer.due_tsc(queued + n - 1);
+            due_tsc = pacer.due_tsc(queued + n - 1);
             if (now < due_tsc || now < next_allowed) {
                 rte_pause();
                 continue;
@@ -157,27 +306,31 @@ int tx_lcore_main(void* arg) {
             }
         }
 
-        if (rte_pktmbuf_alloc_bulk(pool, pkts, n) != 0) {
+        // Raw get: mbufs come back to the pool reset (refcnt 1, one
+        // segment) and no other field is ever changed, so the fill below
+        // sets only data_off and the lengths.
+        if (rte_mempool_get_bulk(pool, reinterpret_cast<void**>(pkts), n) != 0) {
             st.alloc_failures.store(++alloc_fail, kRelaxed);
             rte_pause();
             continue;
         }
 
         const uint64_t tx_ns = now > epoch ? to_ns(now - epoch) & kTxNsMask : 0;
-        for (uint32_t i = 0; i < n; ++i) {
-            rte_mbuf* m = pkts[i];
-            uint8_t* d = rte_pktmbuf_mtod(m, uint8_t*);
-            rte_memcpy(d, hdr + size_t{cursor} * TxLcoreContext::kTemplateStride, kMinFrameLen);
-            if (tail_len) rte_memcpy(d + kMinFrameLen, tail, tail_len);
-            stamp_frame(d, seq[cursor]++, tx_ns);
-            ++flow_sent[cursor];
-            m->data_len = static_cast<uint16_t>(len);
-            m->pkt_len = len;
-            pkt_flow[i] = cursor;
-            cursor = cursor + 1 == nflows ? 0 : cursor + 1;
-        }
+        const uint32_t first_cursor = cursor;
+        uint64_t burst_bytes = 0;
+        if (mix)
+            cursor = faulty ? fill_burst<true, true>(pkts, n, cursor, fl, len, tx_ns, pkt_flow, burst_bytes)
+                            : fill_burst<false, true>(pkts, n, cursor, fl, len, tx_ns, pkt_flow, burst_bytes);
+        else
+            cursor = faulty ? fill_burst<true, false>(pkts, n, cursor, fl, len, tx_ns, pkt_flow, burst_bytes)
+                            : fill_burst<false, false>(pkts, n, cursor, fl, len, tx_ns, pkt_flow, burst_bytes);
         queued += n;
 
+        if (paced) {
+            const uint64_t late = rte_rdtsc() - due_tsc;  // >= 0: never sent early
+            ebt_latency_account(&pacing, static_cast<int64_t>(
+                static_cast<uint64_t>((static_cast<unsigned __int128>(late) * ns_mult) >> 32)));
+        }
         uint32_t sent = rte_eth_tx_burst(port, queue, pkts, static_cast<uint16_t>(n));
         bool give_up = false;
         while (sent < n) {
@@ -190,13 +343,21 @@ int tx_lcore_main(void* arg) {
             sent += rte_eth_tx_burst(port, queue, pkts + sent, static_cast<uint16_t>(n - sent));
         }
         packets += sent;
-        bytes += uint64_t{sent} * len;
+        bytes += burst_bytes;
         if (give_up) {
-            // Unsent: the last packets built, so rolling back keeps every
-            // flow's seq contiguous and flow_sent exact.
+            // Unsent: the last packets built.  Without faults, rolling their
+            // seq back keeps every flow's seq contiguous and equal to its
+            // sent count; with faults only the sent counts are rolled back.
             for (uint32_t i = sent; i < n; ++i) {
-                --flow_sent[pkt_flow[i]];
-                --seq[pkt_flow[i]];
+                bytes -= pkts[i]->data_len;
+                if (mix) fl.bytes[pkt_flow[i]] -= pkts[i]->data_len;
+                if (faulty) {
+                    --fl.sent[pkt_flow[i]];
+                } else {
+                    uint32_t f = first_cursor + i;
+                    while (f >= nflows) f -= nflows;
+                    --fl.seq[f];
+                }
             }
             rte_pktmbuf_free_bulk(pkts + sent, n - sent);
             dropped += n - sent;
@@ -211,6 +372,10 @@ int tx_lcore_main(void* arg) {
         if (give_up) break;
     }
 
+    if (!faulty)
+        for (uint32_t f = 0; f < nflows; ++f) fl.sent[f] = fl.seq[f];
+    if (!mix)
+        for (uint32_t f = 0; f < nflows; ++f) fl.bytes[f] = fl.sent[f] * len;
     c.end_reason = why;
     st.end_tsc.store(rte_rdtsc(), kRelaxed);
     st.running.store(false, kRelaxed);

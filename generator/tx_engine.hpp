@@ -1,13 +1,30 @@
 // The TX lcore loop (modeled on testpmd's txonly engine, with TRex-style TSC
 // pacing).  One TxLcoreContext per TX lcore: the main lcore fills the inputs,
-// calls prepare_tx_lcore() (builds the flow templates; allocates), launches
-// tx_lcore_main() with rte_eal_remote_launch(), reads `stats` while it runs
-// and reads `flow_sent` after rte_eal_wait_lcore().
+// calls prepare_tx_lcore() (builds the flow templates and writes the padding
+// into every mbuf of the lcore's pool; allocates), launches tx_lcore_main()
+// with rte_eal_remote_launch(), reads `stats` while it runs and reads
+// `flow_sent` / `flow_seq` after rte_eal_wait_lcore().
 //
-// Per burst: allocate, copy each packet's flow template, stamp_frame(seq,
-// tx_ns), rte_eth_tx_burst; unsent packets are retried (tx_full_retries)
-// until sent or stop/deadline, then freed and counted in tx_full_dropped.
-// Flows round-robin; per-flow seq starts at 0 and is contiguous.
+// The pool is this lcore's alone (one per TX queue) and nothing writes into a
+// TX mbuf's data but this loop, so the padding written once at prepare time
+// stays valid: per packet only the first kTemplateStride bytes (headers and
+// test header) are copied from the flow's template.
+//
+// Per burst: get mbufs from the pool, copy each packet's flow template,
+// stamp_frame(seq, tx_ns), rte_eth_tx_burst; unsent packets are retried
+// (tx_full_retries) until sent or stop/deadline, then freed and counted in
+// tx_full_dropped.  Flows round-robin; per-flow seq starts at 0 and is
+// contiguous (unless test-only sequence faults are set: seq_faults.hpp).
+// With a size mix each flow walks the size pattern (size_pattern.hpp) from
+// its own offset, so every flow, and the whole, follows the weights exactly
+// per period.  Faults and size mixes run their own instantiations of the
+// burst builder, so the fixed-size fast path pays for neither.
+//
+// Pacing precision (paced runs only): per burst, the TSC read just before
+// rte_eth_tx_burst minus the burst's scheduled TSC, in ns, goes into
+// `pacing`: the shared log-linear histogram (struct ebt_latency,
+// bpf/ebpf_test_shared.h), fixed size, no allocation.  Ticks become ns by one
+// 128-bit multiply and shift (error < 1 ns + 1e-9 relative), no division.
 //
 // Pacing (not rate_max): packet k of this lcore is due at
 // start + ceil(k * hz / target_pps); a burst of n goes out when its last
@@ -22,8 +39,12 @@
 #include <cstdint>
 #include <vector>
 
+#include <linux/types.h>
+
+#include "ebpf_test_shared.h"
 #include "packet.hpp"
 #include "pacing.hpp"
+#include "seq_faults.hpp"
 
 struct rte_mempool;
 
@@ -58,19 +79,33 @@ struct TxLcoreContext {
     uint64_t start_tsc = 0;        // first packet due at this TSC (lcore waits); 0 = at launch
     uint64_t deadline_tsc = 0;     // hard stop; 0 = none
     const std::atomic<bool>* stop = nullptr;  // checked once per burst; may be null
+    std::vector<SeqFault> faults;  // test-only; local flow ids, sorted (faults_for_flows)
+    std::vector<SizeWeight> size_mix;  // empty: every frame is spec.frame_len; else sizes
+                                       // (each <= spec.frame_len) in a size_pattern()
 
     // ---- built by prepare_tx_lcore ----
-    std::vector<uint8_t> hdr_templates;  // flow_count x kTemplateStride: first kMinFrameLen bytes
-    std::vector<uint8_t> tail;           // bytes kMinFrameLen..frame_len (same for all flows)
-    std::vector<uint32_t> flow_seq;      // next seq per local flow
+    std::vector<uint8_t> hdr_templates;  // (flow, size) x kTemplateStride: each one's first bytes
+    std::vector<uint32_t> sizes;         // frame length per size index (one without a mix)
+    std::vector<uint16_t> pattern;       // size indices, one period (size mix only)
+    std::vector<uint32_t> pattern_pos;   // size mix only: each flow's place in the pattern
+    std::vector<uint32_t> flow_seq;      // next (unique) seq per local flow
+    std::vector<uint32_t> fault_next;    // faults only: index of the flow's next fault
+    std::vector<uint64_t> fault_pending; // faults only: seq owed to the flow (dup/swap), or kNoSeq
 
     // ---- outputs ----
     TxLcoreStats stats;
-    std::vector<uint64_t> flow_sent;     // per local flow (global id = plan.first_flow + i)
+    std::vector<uint64_t> flow_sent;     // per local flow (global id = plan.first_flow + i);
+                                         // valid once the lcore has finished
+    std::vector<uint64_t> flow_bytes;    // frame bytes (no FCS) per local flow, likewise
+    ebt_latency pacing{};                // send time - schedule per burst, ns (paced runs)
     TxEndReason end_reason = TxEndReason::kNotRun;
     int rc = 0;                          // tx_lcore_main's return value (-EINVAL on bad context)
 
+    // Bytes copied per packet: the headers and test header (kMinFrameLen)
+    // rounded up to a whole cache line; beyond the frame they land in the
+    // mbuf's spare room, within the frame they equal the padding.
     static constexpr uint32_t kTemplateStride = 64;
+    static constexpr uint64_t kNoSeq = UINT64_MAX;
 };
 
 // Builds the templates and zeroes the outputs (main lcore; allocates; throws

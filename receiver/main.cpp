@@ -1,17 +1,22 @@
 // xdp-recv: the destination machine's side.  Thin: options and signals here,
 // the work in receiver_session (control protocol) and xdp_program (BPF).
+#include <atomic>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <net/if.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/json.hpp>
 
+#include "auth.hpp"
 #include "cli.hpp"
+#include "discovery.hpp"
 #include "config.hpp"
 #include "log.hpp"
 #include "receiver_session.hpp"
+#include "standalone.hpp"
 #include "system_check.hpp"
 
 namespace {
@@ -23,11 +28,29 @@ constexpr const char* kUsage = R"(usage: xdp-recv [options]
   --listen ADDR          address to accept dpdk-gen on (default 0.0.0.0)
   --control-port N       TCP control port (network_config.dst_machine.control_port, default 8080)
   --results-dir DIR      results root (default ./results; this side writes DIR/receiver/...)
+  --test-action ACTION   drop | pass | tx: what test packets get after counting (default drop;
+                         tx reflects them to the sender: MACs, IPs, ports swapped, XDP_TX)
   --once                 serve one test, then exit (status 0 if it completed)
+  --no-coordination      count on its own, without dpdk-gen: traffic from any generator,
+                         test packets of any test id; writes DIR/receiver/test_.../
+  --duration S           with --no-coordination: seconds to count (default: until SIGINT)
+  --foreign-action A     with --no-coordination: pass | drop packets without our header (default pass)
+  --foreign-tuples N     with --no-coordination: count those per 5-tuple, up to N tuples (default
+                         1024, 0..1048576; the rest summed)
+  --token-file FILE      shared secret for control connections (else $EBT_TOKEN); without one,
+                         only loopback and 198.18.0.0/15 may drive this receiver
   --check-only           print the system check table and exit 0 (all ok) or 1
   --verbose              debug detail in the log
   --help                 this text
 )";
+
+// Exit statuses: 0 done, 1 a test did not complete, 2 bad configuration or
+// flags, 3 this machine cannot run the receiver (not root, no BTF, interface
+// down, XDP mode unavailable, control port taken).
+constexpr int kExitEnvironment = 3;
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
 
 ebt::XdpMode parse_mode(const std::string& mode) {
     if (mode == "native") return ebt::XdpMode::Native;
@@ -41,6 +64,9 @@ int main(int argc, char** argv) {
     ebt::log::set_program("xdp-recv");
     ebt::cli::Parsed args;
     ebt::TestConfig cfg;
+    ebt::TestAction action = ebt::TestAction::Drop;
+    ebt::StandaloneOptions standalone;
+    std::optional<std::string> token;
     try {
         args = ebt::cli::parse(argc, argv,
                                {{"config", true},
@@ -49,8 +75,14 @@ int main(int argc, char** argv) {
                                 {"listen", true},
                                 {"control-port", true},
                                 {"results-dir", true},
+                                {"test-action", true},
                                 {"once", false},
+                                {"no-coordination", false},
+                                {"duration", true},
+                                {"foreign-action", true},
+                                {"foreign-tuples", true},
                                 {"check-only", false},
+                                {"token-file", true},
                                 {"verbose", false},
                                 {"help", false}});
         if (args.has("help")) {
@@ -67,6 +99,41 @@ int main(int argc, char** argv) {
         take("results-dir", o.results_dir);
         const std::string* config_file = args.value("config");
         cfg = ebt::resolve_config(config_file ? *config_file : "", "", o);
+        if (const auto* a = args.value("test-action")) {
+            if (*a == "drop") action = ebt::TestAction::Drop;
+            else if (*a == "pass") action = ebt::TestAction::Pass;
+            else if (*a == "tx") action = ebt::TestAction::Tx;
+            else throw ebt::ConfigError("--test-action: expected drop, pass or tx, got '" + *a + "'");
+        }
+        if (!args.has("no-coordination"))
+            for (const char* f : {"duration", "foreign-action", "foreign-tuples"})
+                if (args.value(f)) throw ebt::ConfigError(std::string("--") + f + ": only with --no-coordination");
+        if (const auto* d = args.value("duration")) {
+            size_t used = 0;
+            double v = 0;
+            try {
+                v = std::stod(*d, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used != d->size() || !(v > 0) || v > 1e7)
+                throw ebt::ConfigError("--duration: expected a positive number of seconds, got '" + *d + "'");
+            standalone.duration_s = v;
+        }
+        if (const auto* a = args.value("foreign-action")) {
+            if (*a != "pass" && *a != "drop")
+                throw ebt::ConfigError("--foreign-action: expected pass or drop, got '" + *a + "'");
+            standalone.foreign_drop = *a == "drop";
+        }
+        if (const auto* n = args.value("foreign-tuples")) {
+            const bool digits = !n->empty() && n->size() <= 7 &&
+                                n->find_first_not_of("0123456789") == std::string::npos;
+            if (!digits || std::stoul(*n) > 1048576)
+                throw ebt::ConfigError("--foreign-tuples: expected 0..1048576, got '" + *n + "'");
+            standalone.foreign_tuples = static_cast<uint32_t>(std::stoul(*n));
+        }
+        const auto* token_file = args.value("token-file");
+        token = ebt::auth::load_token(token_file ? std::optional<std::string>(*token_file) : std::nullopt);
         if (const auto* listen = args.value("listen")) {
             uint32_t ip = 0;
             if (!ebt::parse_ipv4(*listen, ip))
@@ -89,6 +156,41 @@ int main(int argc, char** argv) {
         return ebt::all_ok(rows) ? 0 : 1;
     }
 
+    // Environment errors before anything else exists: exit status 3, one line.
+    std::vector<ebt::CheckRow> check_rows;
+    {
+        const auto rows = ebt::run_system_checks(cfg.dst_machine.interface, mode);
+        check_rows = rows;
+        if (const auto* bad = ebt::first_blocking_failure(rows)) {
+            std::cerr << "xdp-recv: error: " << bad->item << ": " << bad->detail << "\n";
+            return kExitEnvironment;
+        }
+        for (const auto& r : rows) {
+            if (!r.ok) ebt::log::warn(r.item + ": " + r.detail);
+            if (r.item == "XDP mode" && mode == ebt::XdpMode::Auto && r.detail.find("got generic") != std::string::npos)
+                ebt::log::warn(cfg.dst_machine.interface + ": no native XDP, using generic (skb) mode: " + r.detail);
+        }
+    }
+
+    if (args.has("no-coordination")) {
+        standalone.interface = cfg.dst_machine.interface;
+        standalone.xdp_mode = mode;
+        standalone.results_dir = cfg.results_dir;
+        standalone.action = action;
+        standalone.config = cfg;
+        struct sigaction sa{};
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, nullptr);
+        sigaction(SIGTERM, &sa, nullptr);
+        try {
+            return ebt::run_standalone(standalone, g_stop);
+        } catch (const std::exception& e) {
+            ebt::log::error(e.what());
+            return 1;
+        }
+    }
+
     ebt::ReceiverOptions options;
     options.interface = cfg.dst_machine.interface;
     options.xdp_mode = mode;
@@ -96,10 +198,38 @@ int main(int argc, char** argv) {
     options.control_port = cfg.dst_machine.control_port;
     options.results_dir = cfg.results_dir;
     options.once = args.has("once");
+    options.action = action;
+    options.token = token;
+    options.checks = check_rows;
 
     try {
         boost::asio::io_context io;
-        ebt::ReceiverServer server(io, options);
+        std::optional<ebt::ReceiverServer> server_holder;
+        try {
+            server_holder.emplace(io, options);
+        } catch (const std::exception& e) {
+            std::cerr << "xdp-recv: error: control port: " << e.what() << "\n";
+            return kExitEnvironment;
+        }
+        ebt::ReceiverServer& server = *server_holder;
+        // mDNS: advertise the control port while serving (discovery.enabled).
+        std::optional<ebt::discovery::Advertiser> mdns;
+        if (cfg.discovery.enabled) {
+            try {
+                mdns.emplace(ebt::discovery::default_instance_name(), options.control_port,
+                             std::map<std::string, std::string>{
+                                 {"version", std::to_string(ebt::proto::kProtocolVersion)},
+                                 {"interface", options.interface},
+                                 {"software", EBT_SOFTWARE_VERSION}});
+                if (mdns->wait_established(cfg.discovery.timeout))
+                    ebt::log::info("advertised as '" + mdns->name() + "' (" + ebt::discovery::kServiceType + ")");
+                else
+                    ebt::log::warn("mDNS advertisement not established: " + mdns->error());
+            } catch (const std::exception& e) {
+                std::cerr << "xdp-recv: error: network_config.discovery: " << e.what() << "\n";
+                return kExitEnvironment;
+            }
+        }
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&](const boost::system::error_code& ec, int signo) {
             if (ec) return;

@@ -6,8 +6,22 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <memory>
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include "auth.hpp"
+#include "bpf_stats.hpp"
+#include "clock_sync.hpp"
+#include "http_endpoint.hpp"
+#include "session_state.hpp"
+#include "xdp_report.hpp"
 #include "log.hpp"
 #include "results.hpp"
+#include "system_monitor.hpp"
 
 namespace ebt {
 
@@ -30,28 +44,21 @@ constexpr auto kStopGrace = 30s;
 constexpr auto kDrainQuiet = 200ms;
 constexpr auto kDrainMax = 2s;
 constexpr auto kDrainPoll = 10ms;
+constexpr auto kClassifyTimeout = 5s;
+constexpr auto kHttpTimeout = 5s;
+constexpr auto kAuthTimeout = 10s;
 
-ReceiverReport make_report(const XdpProgram& prog, const XdpAttachment& att, const std::string& mac) {
-    const CpuTotals t = prog.read_totals();
-    ReceiverReport r;
-    r.interface = att.ifname();
-    r.mac = mac;
-    r.xdp_mode = att.mode_used();
-    r.rx_packets = t.rx_packets;
-    r.rx_bytes = t.rx_bytes;
-    r.test_packets = t.test_packets;
-    r.test_bytes = t.test_bytes;
-    r.other_packets = t.other_packets;
-    r.other_bytes = t.other_bytes;
-    r.stale_packets = t.stale_packets;
-    r.bad_flow_packets = t.bad_flow_packets;
-    const auto flows = prog.read_flows();
-    r.flows.reserve(flows.size());
-    for (uint32_t i = 0; i < flows.size(); ++i) {
-        const auto& f = flows[i];
-        r.flows.push_back({i, f.packets, f.bytes, f.lost, f.reordered, f.duplicates, f.late});
-    }
-    return r;
+// Without a shared secret only these may drive the receiver: loopback and
+// the RFC 2544 benchmarking range the testbed uses.
+bool trusted_without_token(const std::string& peer) {
+    const auto colon = peer.rfind(':');
+    boost::system::error_code ec;
+    const auto a = asio::ip::make_address(peer.substr(0, colon), ec);
+    if (ec) return false;
+    if (a.is_loopback()) return true;
+    if (!a.is_v4()) return false;
+    const uint32_t v = a.to_v4().to_uint();
+    return (v & 0xFFFE0000u) == 0xC6120000u;  // 198.18.0.0/15
 }
 
 double seconds_since(Clock::time_point t0) {
@@ -69,12 +76,23 @@ ReceiverServer::ReceiverServer(asio::io_context& io, const ReceiverOptions& opti
     acceptor_.open(ep.protocol(), ec);
     if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
     if (!ec) acceptor_.bind(ep, ec);
-    if (!ec) acceptor_.listen(4, ec);
+    if (!ec) acceptor_.listen(8, ec);
     if (ec)
         throw std::runtime_error("cannot listen on " + options_.listen_address + ":" +
                                  std::to_string(options_.control_port) + ": " + ec.message());
+    status_.modify([&](StatusSnapshot& st) {
+        st.role = "receiver";
+        st.interface = options_.interface;
+        for (const auto& c : options_.checks) st.checks.push_back({c.item, c.ok, c.detail});
+    });
     log::info("listening for dpdk-gen on " + options_.listen_address + ":" + std::to_string(options_.control_port) +
-              " (interface " + options_.interface + ")");
+              " (interface " + options_.interface + "; HTTP /health /status /metrics on the same port)");
+    if (options_.token)
+        log::info("control connections must authenticate (HMAC-SHA256 with the shared secret)");
+    else
+        log::warn("no shared secret (--token-file or $EBT_TOKEN): accepting control connections only from "
+                  "loopback and 198.18.0.0/15 (the RFC 2544 testbed range)");
+    arm_accept();
 }
 
 void ReceiverServer::request_stop() {
@@ -84,54 +102,167 @@ void ReceiverServer::request_stop() {
     if (active_ != nullptr) active_->close();
 }
 
+void ReceiverServer::set_state(const std::string& state) {
+    status_.modify([&](StatusSnapshot& st) { st.state = state; });
+}
+
+void ReceiverServer::arm_accept() {
+    acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+        if (ec) {
+            if (ec != asio::error::operation_aborted && !stop_requested_) {
+                log::warn("accept failed: " + ec.message());
+                arm_accept();
+            }
+            return;
+        }
+        classify(std::move(socket));
+        arm_accept();
+    });
+}
+
+// Reads the first four bytes (under a deadline) to tell an HTTP request
+// line from a control frame's length prefix, whose first byte is always 0.
+void ReceiverServer::classify(tcp::socket socket) {
+    struct Peek {
+        tcp::socket socket;
+        asio::steady_timer timer;
+        std::string bytes = std::string(4, '\0');
+    };
+    auto peek = std::make_shared<Peek>(Peek{std::move(socket), asio::steady_timer(io_)});
+    peek->timer.expires_after(kClassifyTimeout);
+    peek->timer.async_wait([peek](const boost::system::error_code& ec) {
+        boost::system::error_code ignored;
+        if (!ec) peek->socket.close(ignored);
+    });
+    asio::async_read(peek->socket, asio::buffer(peek->bytes), [this, peek](const boost::system::error_code& ec, std::size_t) {
+        peek->timer.cancel();
+        if (ec) return;  // closed or silent: nothing to answer
+        if (http::looks_like_http(peek->bytes)) {
+            http::start_serving(std::move(peek->socket), peek->bytes, status_handler(status_, options_.max_flow_labels),
+                                kHttpTimeout);
+            return;
+        }
+        if (running_test_id_ != 0 || pending_ || active_ != nullptr) {
+            // One test at a time: tell the second controller who is busy.
+            auto frame = std::make_shared<std::string>(proto::encode_frame(proto::make_busy(running_test_id_)));
+            auto sock = std::make_shared<tcp::socket>(std::move(peek->socket));
+            asio::async_write(*sock, asio::buffer(*frame), [frame, sock](const boost::system::error_code&, std::size_t) {
+                boost::system::error_code ignored;
+                sock->shutdown(tcp::socket::shutdown_both, ignored);
+                sock->close(ignored);
+            });
+            log::warn("refused a second controller: busy with test " + std::to_string(running_test_id_));
+            return;
+        }
+        pending_.emplace(PendingControl{std::move(peek->socket), peek->bytes});
+    });
+}
+
 int ReceiverServer::serve() {
     int status = 0;
     while (!stop_requested_) {
-        tcp::socket socket(io_);
-        boost::system::error_code result;
-        bool done = false;
-        acceptor_.async_accept(socket, [&](const boost::system::error_code& ec) {
-            result = ec;
-            done = true;
-        });
         io_.restart();
-        while (!done) io_.run_one();
+        while (!pending_ && !stop_requested_) io_.run_one();
         if (stop_requested_) break;
-        if (result) {
-            log::error("accept failed: " + result.message());
-            return 1;
-        }
-        const bool complete = serve_connection(std::move(socket));
-        status = complete ? 0 : 1;
+        PendingControl control = std::move(*pending_);
+        pending_.reset();
+        const Outcome outcome = serve_connection(std::move(control.socket), std::move(control.initial));
+        set_state("idle");
+        if (outcome == Outcome::NoTest) continue;  // refused, fetched or bad: not a test
+        status = outcome == Outcome::Complete ? 0 : 1;
         if (options_.once) break;
     }
     return status;
 }
 
-bool ReceiverServer::serve_connection(tcp::socket socket) {
-    proto::Channel channel(io_, std::move(socket));
+ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std::string initial) {
+    proto::Channel channel(io_, std::move(socket), std::move(initial));
     active_ = &channel;
     struct ClearActive {
         proto::Channel*& p;
-        ~ClearActive() { p = nullptr; }
-    } clear_active{active_};
+        uint16_t& id;
+        ~ClearActive() {
+            p = nullptr;
+            id = 0;
+        }
+    } clear_active{active_, running_test_id_};
     const std::string peer = channel.peer_address();
-    log::info("generator connected from " + peer);
-
-    // Until configure succeeds there is no test: failures just end the session.
-    proto::Configure conf;
-    try {
-        proto::check_hello(channel.expect("hello", kHandshakeTimeout), "generator");
-        channel.send(proto::make_hello("receiver", options_.interface), kSendTimeout);
-        conf = proto::parse_configure(channel.expect("configure", kConfigureTimeout));
-    } catch (const std::exception& e) {
-        log::error(std::string("session with ") + peer + " ended before a test: " + e.what());
+    log::info("controller connected from " + peer);
+    auto refuse = [&](std::string_view code, const std::string& reason) {
+        log::warn("refused " + peer + ": " + reason);
         try {
-            channel.send(proto::make_error("bad_request", e.what()), kSendTimeout);
+            channel.send(proto::make_error(code, reason), kSendTimeout);
         } catch (const std::exception&) {
         }
-        return false;
+        return Outcome::NoTest;
+    };
+
+    // Handshake: versions, then the HMAC challenge/response both ways.
+    proto::Configure conf;
+    try {
+        proto::Hello hello;
+        try {
+            hello = proto::check_hello(channel.expect("hello", kHandshakeTimeout), "generator");
+        } catch (const proto::ProtocolError& e) {
+            const std::string what = e.what();
+            return refuse(what.find("version mismatch") != std::string::npos ? "version_mismatch" : "bad_request", what);
+        }
+        if (options_.token) {
+            const std::string challenge = auth::new_challenge();
+            const std::string response =
+                hello.challenge.empty() ? std::string() : auth::response(*options_.token, "receiver", hello.challenge, challenge);
+            channel.send(proto::make_hello("receiver", options_.interface, challenge, response), kSendTimeout);
+            const auto msg = channel.expect("auth", kAuthTimeout);
+            const std::string got = proto::get_string(msg, "response");
+            if (hello.challenge.empty() ||
+                !auth::equal(got, auth::response(*options_.token, "generator", challenge, hello.challenge)))
+                return refuse("auth_failed", "authentication failed (wrong or missing shared secret)");
+        } else {
+            if (!trusted_without_token(peer))
+                return refuse("auth_required", "this receiver has no shared secret and accepts only loopback and "
+                                               "198.18.0.0/15 without one");
+            channel.send(proto::make_hello("receiver", options_.interface), kSendTimeout);
+        }
+
+        // Before configure: clock-sync exchanges, or a fetch of the last results.
+        for (;;) {
+            auto msg = channel.expect_any(kConfigureTimeout);
+            const int64_t t2 = tai_now_ns();
+            const std::string type = proto::get_string(msg, "type");
+            if (type == "time_request") {
+                channel.send(proto::make_time_reply(proto::parse_time_request(msg), t2, tai_now_ns()), kSendTimeout);
+            } else if (type == "fetch_results") {
+                const auto id = static_cast<uint16_t>(proto::get_uint(msg, "test_id", UINT16_MAX));
+                if (last_results_ && last_results_->test_id == id)
+                    channel.send(proto::make_results(id, last_results_->report), kSendTimeout);
+                else
+                    channel.send(proto::make_error("not_found", "no results kept for test " + std::to_string(id)),
+                                 kSendTimeout);
+                return Outcome::NoTest;
+            } else if (type == "configure") {
+                conf = proto::parse_configure(msg);
+                break;
+            } else if (type != "heartbeat") {
+                throw proto::ProtocolError("unexpected '" + type + "' before configure");
+            }
+        }
+    } catch (const std::exception& e) {
+        return refuse("bad_request", std::string("session ended before a test: ") + e.what());
     }
+    running_test_id_ = conf.test_id == 0 ? 1 : conf.test_id;
+    status_.modify([&](StatusSnapshot& st) {
+        st.test_id = conf.test_id;
+        st.test_name = conf.test_name;
+        st.duration_s = conf.config.duration_s;
+        st.elapsed_s = 0;
+        st.received_packets = 0;
+        st.rx_pps = 0;
+        st.lost = 0;
+        st.flows.clear();
+    });
+    if (conf.clock_uncertainty_ns >= 0)
+        log::info("clock offset from the generator: " + std::to_string(conf.clock_offset_ns) + " ns +- " +
+                  std::to_string(conf.clock_uncertainty_ns) + " ns");
 
     TestRecord identity;
     identity.name = conf.test_name;
@@ -144,7 +275,14 @@ bool ReceiverServer::serve_connection(tcp::socket socket) {
     std::optional<XdpAttachment> attachment;
     std::string mac;
     try {
-        program.emplace(XdpProgramConfig{conf.test_id, conf.config.flows, true});
+        XdpProgramConfig pc;
+        pc.test_id = conf.test_id;
+        pc.flows = conf.config.flows;
+        pc.action = options_.action;
+        pc.epoch_tai_ns = conf.epoch_tai_ns;
+        pc.clock_offset_ns = conf.clock_offset_ns;
+        pc.clock_uncertainty_ns = conf.clock_uncertainty_ns;
+        program.emplace(pc);
         attachment.emplace(*program, options_.interface, options_.xdp_mode);
         mac = interface_mac(options_.interface);
     } catch (const std::exception& e) {
@@ -153,7 +291,7 @@ bool ReceiverServer::serve_connection(tcp::socket socket) {
             channel.send(proto::make_error("xdp_attach_failed", e.what()), kSendTimeout);
         } catch (const std::exception&) {
         }
-        return false;
+        return Outcome::Incomplete;
     }
     log::info("test " + std::to_string(conf.test_id) + " '" + conf.test_name + "': XDP program attached to " +
               options_.interface + " in " + attachment->mode_used() + " mode (requested " +
@@ -168,44 +306,106 @@ bool ReceiverServer::serve_connection(tcp::socket socket) {
         ~CloseLog() { log::close_file(); }
     } close_log;
 
+    // Run-time stats on for this test only (RAII: off again on every path).
+    BpfStatsEnabler stats;
+    if (!stats.ok()) log::warn(stats.error() + ": per-packet program cost not reported");
+    ProgCostTracker cost;
+    SystemMonitor monitor(options_.interface, conf.config.sample_rate);
+
     ReceiverReport report;
     std::string incomplete_reason;
     try {
+        set_state("configured");
         channel.send(proto::make_ready(conf.test_id, options_.interface, mac, attachment->mode_used()), kSendTimeout);
-        channel.expect("start", kStartTimeout);
+        for (;;) {  // heartbeats may come before start
+            auto msg = channel.expect_any(kStartTimeout);
+            const std::string type = proto::get_string(msg, "type");
+            if (type == "start") break;
+            if (type != "heartbeat") throw proto::ProtocolError("unexpected '" + type + "' before start");
+        }
+        set_state("armed");
         program->reset_counters();
+        cost.start(*program, stats.ok());
         channel.send(proto::make_started(conf.test_id), kSendTimeout);
         const auto t0 = Clock::now();
+        monitor.sample(0.0);
+        set_state("running");
         log::info("counting");
 
-        // Count until stop, sampling the totals every sample_rate seconds.
+        // Count until stop: sample the totals every sample_rate seconds,
+        // stream live samples every real_time.update_interval, heartbeat
+        // every second, and give up on a generator silent for 3 s.
         const auto sample_every = std::chrono::duration_cast<Clock::duration>(
             std::chrono::duration<double>(conf.config.sample_rate));
+        const auto live_every = std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(conf.config.real_time.update_interval));
         const auto stop_deadline =
             t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(conf.config.duration_s)) +
             kStopGrace;
         auto next_sample = t0 + sample_every;
+        auto next_live = t0 + live_every;
+        uint64_t live_packets = 0;
+        auto live_at = t0;
+        PeerWatch watch(proto::kHeartbeatInterval, proto::kPeerLossTimeout, t0);
         uint64_t sent_packets = 0;
         for (;;) {
             if (stop_requested_) throw std::runtime_error("xdp-recv interrupted by a signal");
             const auto now = Clock::now();
             if (now >= stop_deadline) throw std::runtime_error("no stop message from the generator in time");
+            if (watch.peer_lost(now))
+                throw std::runtime_error("peer lost: no message from the generator for " +
+                                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                            watch.silence(now)).count()) + " ms");
+            if (watch.heartbeat_due(now)) {
+                channel.send(proto::make_heartbeat(tai_now_ns()), kSendTimeout);
+                watch.sent(now);
+            }
             if (now >= next_sample) {
                 const CpuTotals t = program->read_totals();
                 report.samples.push_back({seconds_since(t0), t.test_packets, t.test_bytes});
+                cost.sample(*program, report.samples.back().t_s);
+                monitor.sample(report.samples.back().t_s);
                 next_sample += sample_every;
                 continue;
             }
-            auto msg = channel.receive(std::min(next_sample, stop_deadline) - now);
+            if (now >= next_live) {
+                const CpuTotals t = program->read_totals();
+                const auto flows = program->read_flows();
+                proto::LiveSample live;
+                live.t_s = seconds_since(t0);
+                live.test_packets = t.test_packets;
+                const double dt = std::chrono::duration<double>(now - live_at).count();
+                live.rx_pps = dt > 0 ? static_cast<double>(t.test_packets - live_packets) / dt : 0;
+                for (const auto& f : flows) live.lost += f.lost;
+                live_packets = t.test_packets;
+                live_at = now;
+                if (conf.config.real_time.enabled) channel.send(proto::make_sample(live), kSendTimeout);
+                status_.modify([&](StatusSnapshot& st) {
+                    st.elapsed_s = live.t_s;
+                    st.received_packets = live.test_packets;
+                    st.rx_pps = live.rx_pps;
+                    st.lost = live.lost;
+                    st.xdp_mode = attachment->mode_used();
+                    st.flows.clear();
+                    for (uint32_t i = 0; i < flows.size() && i < options_.max_flow_labels; ++i)
+                        st.flows.push_back({i, flows[i].packets});
+                });
+                next_live += live_every;
+                continue;
+            }
+            auto msg = channel.receive(std::min({next_sample, next_live, stop_deadline, watch.next_event()}) - now);
             if (!msg) continue;
+            watch.heard(Clock::now());
             const std::string type = proto::get_string(*msg, "type");
             if (type == "stop") {
                 sent_packets = proto::get_uint(*msg, "sent_packets", UINT64_MAX);
                 break;
             }
+            if (type == "heartbeat") continue;
             if (type == "error") throw std::runtime_error("generator reported: " + proto::get_string(*msg, "reason"));
             throw proto::ProtocolError("unexpected '" + type + "' while running");
         }
+        set_state("draining");
 
         // Drain: wait until every sent packet arrived or the count is quiet.
         const auto drain_start = Clock::now();
@@ -222,6 +422,10 @@ bool ReceiverServer::serve_connection(tcp::socket socket) {
         final_report.samples = std::move(report.samples);
         final_report.samples.push_back({seconds_since(t0), final_report.test_packets, final_report.test_bytes});
         final_report.drain_s = seconds_since(drain_start);
+        cost.sample(*program, final_report.samples.back().t_s);
+        final_report.prog_cost = cost.finish(*program);
+        monitor.sample(final_report.samples.back().t_s);
+        final_report.system = monitor.finish(final_report.test_packets);
         report = std::move(final_report);
         channel.send(proto::make_results(conf.test_id, to_json(report)), kSendTimeout);
         log::info("test " + std::to_string(conf.test_id) + " done: " + std::to_string(report.test_packets) +
@@ -233,6 +437,8 @@ bool ReceiverServer::serve_connection(tcp::socket socket) {
             auto samples = std::move(report.samples);
             report = make_report(*program, *attachment, mac);
             report.samples = std::move(samples);
+            report.prog_cost = cost.finish(*program);
+            report.system = monitor.finish(report.test_packets);
         } catch (const std::exception& e2) {
             log::error(std::string("could not read the final counters: ") + e2.what());
         }
@@ -245,7 +451,8 @@ bool ReceiverServer::serve_connection(tcp::socket socket) {
     identity.status_reason = incomplete_reason;
     write_receiver_results(dir, identity, report);
     log::info("results: " + dir);
-    return incomplete_reason.empty();
+    last_results_ = LastResults{conf.test_id, to_json(report)};
+    return incomplete_reason.empty() ? Outcome::Complete : Outcome::Incomplete;
 }
 
 }  // namespace ebt

@@ -6,12 +6,18 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "protocol.hpp"
+#include "status_pages.hpp"
+#include "system_check.hpp"
 #include "xdp_program.hpp"
 
 namespace ebt {
@@ -23,6 +29,12 @@ struct ReceiverOptions {
     uint16_t control_port = 8080;
     std::string results_dir = "./results";
     bool once = false;
+    TestAction action = TestAction::Drop;   // --test-action
+    // The shared secret (--token-file / $EBT_TOKEN).  Without one, control
+    // connections are accepted only from loopback and 198.18.0.0/15.
+    std::optional<std::string> token;
+    std::vector<CheckRow> checks;           // start-up checks, shown by /health
+    std::size_t max_flow_labels = 64;       // /metrics per-flow series
 };
 
 class ReceiverServer {
@@ -40,14 +52,35 @@ public:
     void request_stop();
 
 private:
-    // One test on one connection; returns true when it completed.
-    bool serve_connection(boost::asio::ip::tcp::socket socket);
+    enum class Outcome { NoTest, Complete, Incomplete };
+
+    // Keeps one accept pending at all times, also while a test runs (the
+    // session's waits run the same io_context): HTTP requests are answered,
+    // a second controller gets "busy".
+    void arm_accept();
+    void classify(boost::asio::ip::tcp::socket socket);
+    // One control connection: handshake, then a test or a fetch_results.
+    Outcome serve_connection(boost::asio::ip::tcp::socket socket, std::string initial);
+    void set_state(const std::string& state);
+
+    struct PendingControl {
+        boost::asio::ip::tcp::socket socket;
+        std::string initial;
+    };
 
     boost::asio::io_context& io_;
     ReceiverOptions options_;
     boost::asio::ip::tcp::acceptor acceptor_;
     proto::Channel* active_ = nullptr;  // the connection being served
     bool stop_requested_ = false;
+    std::optional<PendingControl> pending_;
+    uint16_t running_test_id_ = 0;      // non-zero while a test session runs
+    SharedStatus status_;
+    struct LastResults {
+        uint16_t test_id;
+        boost::json::object report;
+    };
+    std::optional<LastResults> last_results_;
 };
 
 }  // namespace ebt

@@ -1,10 +1,13 @@
 // See system_check.hpp.
 #include "system_check.hpp"
 
+#include "bpf_stats.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -103,17 +106,77 @@ CheckRow check_interface(const std::string& ifname, bool& exists) {
     return {"interface", up, detail};
 }
 
-CheckRow check_xdp(const std::string& ifname, XdpMode mode) {
+// Loads xdp_recv (passing everything) and attaches it through a bpf_link in
+// `mode`: the rows XDP mode and bpf_link.  Then, unless native was the mode
+// asked, tries native alone for the native XDP row (informational in auto
+// and generic: those work without it).
+void check_xdp(const std::string& ifname, XdpMode mode, std::vector<CheckRow>& rows) {
+    std::string got;
     try {
-        XdpProgram prog(XdpProgramConfig{0, 1, false});
+        XdpProgram prog(XdpProgramConfig{0, 1, TestAction::Pass});
         XdpAttachment att(prog, ifname, mode);
-        std::string detail = "requested " + std::string(to_string(mode)) + ", got " + att.mode_used();
-        if (mode == XdpMode::Auto && att.mode_used() == "generic")
+        got = att.mode_used();
+        std::string detail = "requested " + std::string(to_string(mode)) + ", got " + got;
+        if (mode == XdpMode::Auto && got == "generic")
             detail += " (driver lacks native XDP: expect low packet rates)";
-        return {"XDP mode", true, detail};
+        rows.push_back({"XDP mode", true, detail});
+        rows.push_back({"bpf_link", true, "XDP attached through bpf_link_create (detached when the link fd closes)"});
     } catch (const std::exception& e) {
-        return {"XDP mode", false, e.what()};
+        rows.push_back({"XDP mode", false, e.what()});
+        rows.push_back({"bpf_link", false, "not established (the attach failed, see XDP mode)"});
+        if (mode == XdpMode::Native)
+            rows.push_back({"native XDP", false, std::string("not available: ") + e.what()});
+        else
+            rows.push_back({"native XDP", false, "not tried: the attach above failed"});
+        return;
     }
+    if (got == "native") {
+        rows.push_back({"native XDP", true, "supported by the driver"});
+        return;
+    }
+    try {
+        XdpProgram prog(XdpProgramConfig{0, 1, TestAction::Pass});
+        XdpAttachment att(prog, ifname, XdpMode::Native);
+        rows.push_back({"native XDP", true, "supported by the driver"});
+    } catch (const std::exception& e) {
+        rows.push_back({"native XDP", mode != XdpMode::Native,
+                        std::string("not supported (") + e.what() + "); auto mode falls back to generic"});
+    }
+}
+
+CheckRow check_bpf_stats() {
+    BpfStatsEnabler stats;
+    if (!stats.ok()) return {"BPF stats", false, stats.error() + " (per-packet program cost will not be reported)"};
+    return {"BPF stats", true, "bpf_enable_stats(BPF_STATS_RUN_TIME) available"};
+}
+
+// Queue counts: the driver's channels (ETHTOOL_GCHANNELS) and the stack's
+// queues/rx-* in sysfs, whichever answer.  Informational: never blocking.
+CheckRow check_queues(const std::string& ifname) {
+    std::string detail;
+    ifreq ifr{};
+    UniqueFd s = ioctl_socket();
+    ethtool_channels ch{};
+    ch.cmd = ETHTOOL_GCHANNELS;
+    if (fill_ifreq(ifr, ifname) && s.get() >= 0) {
+        ifr.ifr_data = reinterpret_cast<char*>(&ch);
+        if (ioctl(s.get(), SIOCETHTOOL, &ifr) == 0)
+            detail = "channels: rx " + std::to_string(ch.rx_count) + " (max " + std::to_string(ch.max_rx) +
+                     "), tx " + std::to_string(ch.tx_count) + " (max " + std::to_string(ch.max_tx) +
+                     "), combined " + std::to_string(ch.combined_count) + " (max " +
+                     std::to_string(ch.max_combined) + ")";
+    }
+    size_t rx = 0, tx = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + ifname + "/queues", ec)) {
+        const std::string n = e.path().filename().string();
+        rx += n.rfind("rx-", 0) == 0;
+        tx += n.rfind("tx-", 0) == 0;
+    }
+    if (!ec) detail += std::string(detail.empty() ? "" : "; ") + "sysfs: " + std::to_string(rx) + " RX, " +
+                       std::to_string(tx) + " TX queues";
+    if (detail.empty()) detail = "unknown (driver reports no channels; sysfs not of this namespace)";
+    return {"queues", true, detail};
 }
 
 }  // namespace
@@ -138,8 +201,15 @@ std::vector<CheckRow> run_system_checks(const std::string& ifname, XdpMode mode)
     rows.push_back(check_caps());
     bool exists = false;
     rows.push_back(check_interface(ifname, exists));
+    if (exists) {
+        const std::string drv = interface_driver(ifname);
+        // Informational: loopback and some virtual devices answer no driver name.
+        rows.push_back({"driver", true, drv.empty() ? "unknown (ETHTOOL_GDRVINFO not answered)" : drv});
+        rows.push_back(check_queues(ifname));
+    }
+    rows.push_back(check_bpf_stats());
     if (exists)
-        rows.push_back(check_xdp(ifname, mode));
+        check_xdp(ifname, mode, rows);
     else
         rows.push_back({"XDP mode", false, "not tried: interface '" + ifname + "' not found"});
     return rows;
@@ -155,6 +225,12 @@ void print_check_table(std::ostream& os, const std::vector<CheckRow>& rows) {
     os << pad("CHECK", w) << "  " << "RESULT" << "  " << "DETAIL" << '\n';
     for (const auto& r : rows)
         os << pad(r.item, w) << "  " << pad(r.ok ? "OK" : "FAIL", 6) << "  " << r.detail << '\n';
+}
+
+const CheckRow* first_blocking_failure(const std::vector<CheckRow>& rows) {
+    for (const auto& r : rows)
+        if (!r.ok && r.item != "BPF stats") return &r;
+    return nullptr;
 }
 
 bool all_ok(const std::vector<CheckRow>& rows) {

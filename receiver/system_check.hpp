@@ -24,11 +24,17 @@ struct CheckRow {
 //                 from /proc/self/status CapEff
 //   interface     exists and is administratively up; driver (ethtool
 //                 ETHTOOL_GDRVINFO, which also works for veth), MAC
+//   driver        ETHTOOL_GDRVINFO driver name (when the interface exists)
+//   queues        RX/TX queue counts (sysfs) and ethtool channels if reported
+//   BPF stats     bpf_enable_stats(BPF_STATS_RUN_TIME) works (program cost)
 //   XDP mode      loads xdp_recv (test id 0, 1 flow, test packets passed, so
 //                 nothing is ever dropped), attaches it in `mode`, reports
 //                 the mode the kernel actually used, detaches.  Note: some
 //                 drivers reset their rings when XDP is attached/detached,
 //                 so the link may blip once.
+//   bpf_link      that attach went through a bpf_link
+//   native XDP    whether the driver takes native mode (FAIL only when
+//                 native was demanded; auto falls back to generic)
 // Never throws for a failing check; the failure is the row.
 std::vector<CheckRow> run_system_checks(const std::string& ifname, XdpMode mode);
 
@@ -37,6 +43,10 @@ void print_check_table(std::ostream& os, const std::vector<CheckRow>& rows);
 
 // True if every row is ok (the caller's exit status: 0 if true, else 1).
 bool all_ok(const std::vector<CheckRow>& rows);
+
+// The first failing row that stops the receiver from running (every row but
+// "BPF stats", which only costs the program-cost figures), or nullptr.
+const CheckRow* first_blocking_failure(const std::vector<CheckRow>& rows);
 
 // The driver name of an interface via ETHTOOL_GDRVINFO ("veth",
 // "virtio_net", ...); "" if the interface or the ioctl is unavailable.

@@ -1,6 +1,7 @@
 // See xdp_program.hpp.
 #include "xdp_program.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
@@ -54,6 +55,9 @@ constexpr size_t percpu_stride() {
     return (sizeof(V) + 7) / 8 * 8;
 }
 static_assert(percpu_stride<ebt_cpu_counters>() == sizeof(ebt_cpu_counters));
+static_assert(percpu_stride<ebt_latency>() == sizeof(ebt_latency));
+static_assert(percpu_stride<ebt_count>() == sizeof(ebt_count));
+static_assert(sizeof(ebt_tuple) == 40);
 // Plain array value with a spin lock: no hidden padding on either side, and
 // the user-space stand-in for the lock laid out like the kernel's.
 static_assert(sizeof(ebt_user_spin_lock) == sizeof(bpf_spin_lock));
@@ -62,6 +66,15 @@ static_assert(sizeof(ebt_flow_state) == 8 + 10 * 8);
 static_assert(offsetof(ebt_flow_state, packets) == 8);
 
 }  // namespace
+
+const char* to_string(TestAction a) {
+    switch (a) {
+    case TestAction::Pass: return "pass";
+    case TestAction::Tx: return "tx";
+    case TestAction::Drop: break;
+    }
+    return "drop";
+}
 
 const char* to_string(XdpMode mode) {
     switch (mode) {
@@ -87,7 +100,16 @@ XdpProgram::XdpProgram(const XdpProgramConfig& cfg) : cfg_(cfg) {
 
     skel_->rodata->cfg_test_id = cfg.test_id;
     skel_->rodata->cfg_flows = cfg.flows;
-    skel_->rodata->cfg_test_action = cfg.drop_test_packets ? XDP_DROP : XDP_PASS;
+    skel_->rodata->cfg_any_test_id = cfg.any_test_id ? 1 : 0;
+    skel_->rodata->cfg_test_action = cfg.action == TestAction::Tx     ? XDP_TX
+                                     : cfg.action == TestAction::Pass ? XDP_PASS
+                                                                      : XDP_DROP;
+    skel_->rodata->cfg_epoch_tai_ns = cfg.epoch_tai_ns;
+    skel_->rodata->cfg_foreign_tuples = cfg.foreign_tuples;
+    skel_->rodata->cfg_foreign_drop = cfg.foreign_drop ? 1 : 0;
+    if (int err = bpf_map__set_max_entries(skel_->maps.ebt_foreign, std::max<uint32_t>(cfg.foreign_tuples, 1)))
+        fail("XDP program: sizing ebt_foreign to " + std::to_string(cfg.foreign_tuples) + " entries", err);
+    skel_->rodata->cfg_clock_offset_ns = cfg.clock_offset_ns;
 
     if (int err = bpf_map__set_max_entries(skel_->maps.ebt_flow_stats, cfg.flows))
         fail("XDP program: sizing ebt_flow_stats to " + std::to_string(cfg.flows) + " entries",
@@ -128,8 +150,66 @@ CpuTotals XdpProgram::read_totals() const {
         t.other_bytes += c.other_bytes;
         t.stale_packets += c.stale_packets;
         t.bad_flow_packets += c.bad_flow_packets;
+        t.foreign_overflow_packets += c.foreign_overflow_packets;
+        t.foreign_overflow_bytes += c.foreign_overflow_bytes;
     }
     return t;
+}
+
+LatencyTotals XdpProgram::read_latency() const {
+    std::vector<ebt_latency> per_cpu(static_cast<size_t>(ncpus_));
+    uint32_t key = 0;
+    if (int err = bpf_map__lookup_elem(skel_->maps.ebt_latency_stats, &key, sizeof(key),
+                                       per_cpu.data(), per_cpu.size() * sizeof(ebt_latency), 0))
+        fail("XDP program: reading ebt_latency_stats", err);
+    LatencyTotals t{};
+    for (const auto& c : per_cpu) {
+        if (c.count > 0) {
+            t.min_ns = t.count == 0 ? c.min_ns : std::min(t.min_ns, c.min_ns);
+            t.max_ns = std::max(t.max_ns, c.max_ns);
+        }
+        t.count += c.count;
+        t.sum_ns += c.sum_ns;
+        t.negative += c.negative;
+        t.negative_max_ns = std::max(t.negative_max_ns, c.negative_max_ns);
+        for (size_t b = 0; b < EBT_LAT_BUCKETS; ++b) t.hist[b] += c.hist[b];
+    }
+    return t;
+}
+
+std::vector<ForeignTupleCount> XdpProgram::read_foreign() const {
+    std::vector<ForeignTupleCount> out;
+    if (cfg_.foreign_tuples == 0) return out;
+    const int fd = bpf_map__fd(skel_->maps.ebt_foreign);
+    std::vector<ebt_count> per_cpu(static_cast<size_t>(ncpus_));
+    ebt_tuple key{}, next{};
+    bool first = true;
+    // Walk the keys; a key deleted meanwhile cannot happen (only reset deletes).
+    while (bpf_map_get_next_key(fd, first ? nullptr : &key, &next) == 0) {
+        first = false;
+        key = next;
+        if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) {
+            if (errno == ENOENT) continue;
+            fail("XDP program: reading ebt_foreign", errno);
+        }
+        ForeignTupleCount c;
+        c.tuple = key;
+        for (const auto& v : per_cpu) {
+            c.packets += v.packets;
+            c.bytes += v.bytes;
+        }
+        out.push_back(c);
+    }
+    if (errno != ENOENT) fail("XDP program: walking ebt_foreign", errno);
+    return out;
+}
+
+ProgRunStats XdpProgram::read_run_stats() const {
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (int err = bpf_obj_get_info_by_fd(prog_fd(), &info, &len))
+        fail("XDP program: querying run-time stats", err);
+    return {info.run_cnt, info.run_time_ns};
 }
 
 std::vector<ebt_flow_state> XdpProgram::read_flows() const {
@@ -184,6 +264,18 @@ void XdpProgram::reset_counters() {
                                        zero_cpu.data(), zero_cpu.size() * sizeof(ebt_cpu_counters),
                                        BPF_ANY))
         fail("XDP program: zeroing ebt_cpu_stats", err);
+    std::vector<ebt_latency> zero_lat(ncpus);
+    if (int err = bpf_map__update_elem(skel_->maps.ebt_latency_stats, &key, sizeof(key),
+                                       zero_lat.data(), zero_lat.size() * sizeof(ebt_latency),
+                                       BPF_ANY))
+        fail("XDP program: zeroing ebt_latency_stats", err);
+    if (cfg_.foreign_tuples > 0) {
+        const int ffd = bpf_map__fd(skel_->maps.ebt_foreign);
+        ebt_tuple k{};
+        while (bpf_map_get_next_key(ffd, nullptr, &k) == 0)
+            if (bpf_map_delete_elem(ffd, &k) != 0 && errno != ENOENT)
+                fail("XDP program: clearing ebt_foreign", errno);
+    }
 
     // One locked batch update for the whole flow map; per-key fallback.
     const uint32_t flows = cfg_.flows;

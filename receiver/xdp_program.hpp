@@ -74,10 +74,27 @@ private:
     int fd_ = -1;
 };
 
+// What the program does with a valid test packet after counting it.
+enum class TestAction { Drop, Pass, Tx };
+const char* to_string(TestAction a);   // "drop" / "pass" / "tx"
+
 struct XdpProgramConfig {
     uint16_t test_id = 0;
     uint32_t flows = 1;               // 1..EBT_MAX_FLOWS; sizes ebt_flow_stats
-    bool drop_test_packets = true;    // false: valid test packets get XDP_PASS
+    TestAction action = TestAction::Drop;   // tx: reflected back (XDP_TX)
+    bool any_test_id = false;         // standalone: packets of every test id count
+    uint64_t epoch_tai_ns = 0;        // the test epoch; 0 = unknown: no latency
+    int64_t clock_offset_ns = 0;      // receiver clock - generator clock
+    int64_t clock_uncertainty_ns = -1;   // its bound; -1 = not synchronised (reported only)
+    uint32_t foreign_tuples = 0;      // standalone: foreign packets by 5-tuple, up to this many (0 = off)
+    bool foreign_drop = false;        // with foreign_tuples: drop them instead of passing
+};
+
+// One foreign 5-tuple's counts, summed over CPUs.
+struct ForeignTupleCount {
+    ebt_tuple tuple{};
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
 };
 
 enum class XdpMode { Auto, Native, Generic };
@@ -88,6 +105,16 @@ const char* to_string(XdpMode mode);
 // ebt_cpu_counters summed over all possible CPUs: the same layout as the
 // per-CPU map value, so the counter list exists once (the shared header).
 using CpuTotals = ebt_cpu_counters;
+
+// ebt_latency summed over all possible CPUs (min/max merged).
+using LatencyTotals = ebt_latency;
+
+// The program's kernel run-time statistics (bpf_prog_info): cumulative since
+// load, counted only while BPF_STATS_RUN_TIME is enabled (BpfStatsEnabler).
+struct ProgRunStats {
+    uint64_t run_cnt = 0;
+    uint64_t run_time_ns = 0;
+};
 
 // The loaded (not yet attached) program and its maps.  Movable, not copyable.
 class XdpProgram {
@@ -108,6 +135,10 @@ public:
     const XdpProgramConfig& config() const { return cfg_; }
 
     CpuTotals read_totals() const;            // throws XdpError
+    LatencyTotals read_latency() const;       // throws XdpError
+    ProgRunStats read_run_stats() const;      // throws XdpError
+    // The foreign tuples counted so far (standalone), any order.  Throws XdpError.
+    std::vector<ForeignTupleCount> read_foreign() const;
     // The per-flow state (packets, bytes, sequence accounting: see
     // ebt_flow_state in ebpf_test_shared.h); index = flow id; size() ==
     // config().flows; lock is 0.  Each flow is copied under its spin lock
@@ -115,7 +146,7 @@ public:
     // not a snapshot of one instant.  One batch syscall where the kernel
     // supports it, else one lookup per flow.  Throws XdpError.
     std::vector<ebt_flow_state> read_flows() const;
-    // Zeroes both maps (flows under their locks, BPF_F_LOCK).  Packets counted
+    // Zeroes all maps (flows under their locks, BPF_F_LOCK).  Packets counted
     // concurrently while the zeroing runs may be lost or leave a flow
     // half-started; reset before traffic starts.  Throws XdpError.
     void reset_counters();

@@ -1,15 +1,88 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds into build/, runs every test (unit,
-# BPF and integration) with meson test.  Exits non-zero on any failure.
-# This is the command CI runs (.ci/run).
+# What CI runs (.ci/run).  Installs what is missing, then, each stage
+# stopping the run on its first failure:
+#   plain  build/ (gcc, -Werror): every test (unit, BPF, DPDK, integration)
+#   asan   build-asan/ (gcc, -Werror, ASan + UBSan halting on error): every
+#          test again, the DPDK ones included
+#   fuzz   build-fuzz/ (clang, libFuzzer + ASan + UBSan): each target replays
+#          its committed corpus (meson test), then tools/fuzz.sh runs each
+#          target for EBT_FUZZ_TIME seconds (default 60)
+#   tidy   tools/tidy.sh: clang-tidy (.clang-tidy) over the C++ sources
+#          (not in the default list yet: --stages plain,asan,fuzz,tidy)
+# Usage: tools/test.sh [--stages plain,asan,fuzz[,tidy]] [MESON-TEST-ARGS...]
+#   MESON-TEST-ARGS (e.g. a test name or --suite unit) go to the plain and
+#   asan stages' `meson test`.  EBT_BUILD_ROOT puts the build directories
+#   somewhere else than the source tree.
+# tools/test.sh turns werror on in the build directories it uses;
+# tools/build.sh alone configures build/ without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+stages=plain,asan,fuzz   # tidy: opt-in until a clean full run is recorded
+if [[ "${1:-}" == --stages ]]; then
+  [[ $# -ge 2 ]] || { echo "tools/test.sh: --stages: expected a list such as plain,asan" >&2; exit 2; }
+  stages=$2; shift 2
+fi
+IFS=, read -r -a stage_list <<<"$stages"
+for s in "${stage_list[@]}"; do
+  case $s in plain|asan|fuzz|tidy) ;; *)
+    echo "tools/test.sh: --stages: unknown stage '$s' (expected plain, asan, fuzz, tidy)" >&2; exit 2 ;;
+  esac
+done
 
 if [[ $EUID -ne 0 ]]; then
   echo "tools/test.sh: run as root (sudo tools/test.sh): the tests load XDP programs and make network namespaces" >&2
   exit 2
 fi
 
+root=${EBT_BUILD_ROOT:-.}
+mkdir -p "$root"
+fuzz_time=${EBT_FUZZ_TIME:-60}
+
 tools/deps.sh
-tools/build.sh
-meson test -C build --print-errorlogs --num-processes 1 "$@"
+
+# configure DIR [meson setup options]: set up once, then make sure werror is on.
+configure() {
+  local dir=$1; shift
+  if [[ ! -f $dir/build.ninja ]]; then
+    meson setup "$dir" -Dwerror=true "$@"
+  else
+    meson configure "$dir" -Dwerror=true
+  fi
+}
+
+declare -a timing=()
+run_stage() {
+  local s=$1 t0=$SECONDS
+  echo "=== test.sh: stage $s"
+  case $s in
+    plain)
+      configure "$root/build"
+      ninja -C "$root/build"
+      meson test -C "$root/build" --print-errorlogs --num-processes 1 "${test_args[@]}"
+      ;;
+    asan)
+      configure "$root/build-asan" -Db_sanitize=address,undefined -Db_lundef=false
+      ninja -C "$root/build-asan"
+      ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+      UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+        meson test -C "$root/build-asan" --print-errorlogs --num-processes 1 \
+          --timeout-multiplier 3 "${test_args[@]}"
+      ;;
+    fuzz)
+      CC=clang CXX=clang++ configure "$root/build-fuzz" -Dfuzz=true \
+        -Db_sanitize=address,undefined -Db_lundef=false
+      ninja -C "$root/build-fuzz"
+      meson test -C "$root/build-fuzz" --print-errorlogs
+      tools/fuzz.sh --build "$root/build-fuzz" --time "$fuzz_time"
+      ;;
+    tidy)
+      tools/tidy.sh --build "$root/build"
+      ;;
+  esac
+  timing+=("$s $((SECONDS - t0)) s")
+}
+
+test_args=("$@")
+for s in "${stage_list[@]}"; do run_stage "$s"; done
+echo "=== test.sh: all stages passed (${timing[*]/%/;})"

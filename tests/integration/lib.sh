@@ -26,7 +26,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() {
+  echo "FAIL: $*" >&2
+  # The receiver's log is the first thing to read when a run went wrong.
+  [[ -f "$WORK/recv.out" ]] && tail -n 20 "$WORK/recv.out" | sed 's/^/  xdp-recv: /' >&2
+  exit 1
+}
 
 testbed_up() {
   "$EBT_SOURCE_DIR/tools/testbed.sh" up >/dev/null

@@ -340,7 +340,7 @@ TEST(ConfigYamlErrors, DuplicateKey) {
 
 TEST(ConfigYamlErrors, WrongTypes) {
     expect_msg(yaml_error("traffic_config:\n  packet_size: {a: 1}\n"),
-               {"config.yaml:2:", "traffic_config.packet_size", "expected an integer", "got a map"});
+               {"config.yaml:2:", "traffic_config.packet_size", "expected a frame size", "got a map"});
     expect_msg(yaml_error("traffic_config:\n  flows: 1.5\n"), {"config.yaml:2:", "traffic_config.flows", "got 1.5"});
     expect_msg(yaml_error("traffic_config:\n  packet_size: abc\n"), {"config.yaml:2:", "traffic_config.packet_size", "got \"abc\""});
     expect_msg(yaml_error("traffic_config:\n  packet_size: \"1500\"\n"), {"config.yaml:2:", "traffic_config.packet_size", "got the string \"1500\""});
@@ -441,7 +441,8 @@ TEST(ConfigFlags, StrictParsingNamesTheFlag) {
         });
     };
     EXPECT_EQ(flag_error([](ConfigOverrides& o) { o.rate = "abc"; }),
-              "--rate: expected a positive number of packets per second or \"max\", got \"abc\"");
+              "--rate: expected packets per second (10000, 10kpps), bits per second (500Mbps, 5Gbps), "
+              "a percentage of the link speed (40%) or \"max\", got \"abc\"");
     expect_msg(flag_error([](ConfigOverrides& o) { o.rate = "10k"; }), {"--rate", "got \"10k\""});
     expect_msg(flag_error([](ConfigOverrides& o) { o.rate = "0"; }), {"--rate", "got \"0\""});
     expect_msg(flag_error([](ConfigOverrides& o) { o.rate = "-5"; }), {"--rate", "got \"-5\""});
@@ -635,4 +636,97 @@ TEST(ConfigJson, GarbageNeverThrowsAnythingElse) {
     EXPECT_NO_THROW(config_from_json(json::parse("{\"traffic_config\": null}")));
     EXPECT_THROW(config_from_json(json::parse("[]")), ConfigError);
     EXPECT_THROW(config_from_json(json::value()), ConfigError);
+}
+
+// ---------------------------------------------------------------- rate units
+
+TEST(ConfigRate, UnitsResolveToPps) {
+    auto rate = [](const std::string& text, const std::string& extra = "") {
+        TestConfig c = from_yaml("traffic_config:\n  packet_size: 60\n  packet_rate: \"" + text + "\"\n" + extra);
+        resolve_rate(c, std::nullopt);
+        return c;
+    };
+    EXPECT_EQ(rate("10kpps").packet_rate, 10000u);
+    EXPECT_EQ(rate("2.5Mpps").packet_rate, 2500000u);
+    EXPECT_EQ(rate("1000").packet_rate, 1000u);
+    // L1: 60 + 4 FCS + 8 preamble/SFD + 12 IFG = 84 bytes = 672 bits per frame.
+    EXPECT_EQ(rate("672Mbps").packet_rate, 1000000u);
+    EXPECT_EQ(rate("5Gbps").packet_rate, 7440476u);  // 5e9 / 672 = 7440476.19, rounded
+    // L2: 60 + 4 FCS = 64 bytes = 512 bits.
+    EXPECT_EQ(rate("512Mbps", "  rate_layer: l2\n").packet_rate, 1000000u);
+    EXPECT_TRUE(rate("max").rate_max);
+    // A percentage waits for the link speed.
+    TestConfig p = rate("40%");
+    EXPECT_EQ(p.packet_rate, 0u);
+    resolve_rate(p, 10000);
+    EXPECT_EQ(p.packet_rate, 5952381u);  // 4e9 / 672 = 5952380.95
+    TestConfig full = rate("100%");
+    resolve_rate(full, 10000);  // exactly line rate: allowed
+    EXPECT_EQ(full.packet_rate, 14880952u);
+}
+
+TEST(ConfigRate, ErrorsNameTheKey) {
+    auto resolved = [](const std::string& text, std::optional<uint64_t> link) {
+        return error_of([&] {
+            TestConfig c = from_yaml("traffic_config:\n  packet_size: 60\n  packet_rate: \"" + text + "\"\n");
+            resolve_rate(c, link);
+        });
+    };
+    expect_msg(resolved("11Gbps", 10000), {"traffic_config.packet_rate", "link speed of 10000"});
+    expect_msg(resolved("15000000", 10000), {"traffic_config.packet_rate", "over the port's link speed"});
+    expect_msg(resolved("40%", 0), {"traffic_config.packet_rate", "40%", "does not report its link speed"});
+    EXPECT_EQ(resolved("11Gbps", std::nullopt), "");  // no port: not checked
+    expect_msg(resolved("0.1bps", std::nullopt), {"traffic_config.packet_rate", "less than one"});
+    for (const char* bad : {"1.5pps", "0%", "101%", "5 Gbps", "5Gbit", "-5Gbps", "fast", "%", "Gbps"})
+        expect_msg(yaml_error(std::string("traffic_config:\n  packet_rate: \"") + bad + "\"\n"),
+                   {"config.yaml:2:", "traffic_config.packet_rate"});
+    expect_msg(yaml_error("traffic_config:\n  rate_layer: l3\n"), {"traffic_config.rate_layer", "l1 or l2"});
+    ConfigOverrides o;
+    o.rate = "5Gbit";
+    expect_msg(error_of([&] { resolve_config("", "", o); }), {"--rate", "5Gbit"});
+}
+
+TEST(ConfigRate, JsonRoundTrip) {
+    for (const char* text : {"5Gbps", "2.5Gbps", "123456bps", "40%", "12.5%", "max"}) {
+        TestConfig c = from_yaml(std::string("traffic_config:\n  rate_layer: l2\n  packet_rate: \"") + text + "\"\n");
+        const TestConfig back = config_from_json(to_json(c));
+        EXPECT_EQ(json::serialize(to_json(back)), json::serialize(to_json(c))) << text;
+        EXPECT_EQ(back.rate_bps, c.rate_bps) << text;
+        EXPECT_EQ(back.rate_percent, c.rate_percent) << text;
+        EXPECT_EQ(back.rate_layer, "l2");
+    }
+}
+
+// ---------------------------------------------------------------- size mixes
+
+TEST(ConfigSizes, ImixAndLists) {
+    TestConfig c = from_yaml("traffic_config:\n  packet_size: imix\n");
+    EXPECT_EQ(c.size_mix, kImix);
+    EXPECT_EQ(c.packet_size, 1514u);  // the largest: sizes the port and the mbufs
+    EXPECT_DOUBLE_EQ(mean_frame_size(c), (7.0 * 60 + 4 * 566 + 1514) / 12);
+    EXPECT_EQ(json::serialize(to_json(c).at("traffic_config").at("packet_size")), "\"imix\"");
+    TestConfig l = from_yaml("traffic_config:\n  packet_size: \"100:3,200:1\"\n");
+    EXPECT_EQ(l.size_mix, (std::vector<SizeWeight>{{100, 3}, {200, 1}}));
+    EXPECT_EQ(l.packet_size, 200u);
+    const TestConfig back = config_from_json(to_json(l));
+    EXPECT_EQ(back.size_mix, l.size_mix);
+    EXPECT_EQ(back.packet_size, 200u);
+    // A bit rate is divided by the mean frame: (100*3 + 200)/4 = 125 B + 24 = 149 B at L1.
+    TestConfig r = from_yaml("traffic_config:\n  packet_size: \"100:3,200:1\"\n  packet_rate: 1192Mbps\n");
+    resolve_rate(r, std::nullopt);
+    EXPECT_EQ(r.packet_rate, 1000000u);
+    ConfigOverrides o;
+    o.size = "imix";
+    EXPECT_EQ(resolve_config("", "", o).size_mix, kImix);
+    o.size = "1500";
+    EXPECT_TRUE(resolve_config("", "", o).size_mix.empty());
+}
+
+TEST(ConfigSizes, BadMixesNameTheKey) {
+    for (const char* bad : {"imax", "59:1", "9001:1", "60:0", "60:1001", "60:1,60:2", "60", "60:1,", ":1", "60:"})
+        expect_msg(yaml_error(std::string("traffic_config:\n  packet_size: \"") + bad + "\"\n"),
+                   {"config.yaml:2:", "traffic_config.packet_size"});
+    ConfigOverrides o;
+    o.size = "60:x";
+    expect_msg(error_of([&] { resolve_config("", "", o); }), {"--size", "60:x"});
 }

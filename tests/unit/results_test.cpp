@@ -18,11 +18,65 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <functional>
+
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace ebt;
 
 namespace {
+
+
+LatencyReport sample_latency() {
+    LatencyReport l;
+    l.samples = 3;
+    l.negative = 1;
+    l.negative_max_ns = 17;
+    l.min_ns = 1000;
+    l.mean_ns = 1500.5;
+    l.max_ns = 2100;
+    l.p50_ns = 1500;
+    l.p90_ns = 2048;
+    l.p99_ns = 2080;
+    l.p99_9_ns = 2100;
+    l.percentile_error_bound_pct = 3.125;
+    l.method = "test";
+    l.clock_offset_ns = -5;
+    l.clock_offset_uncertainty = "unknown (no clock sync yet)";
+    l.histogram = {{992, 1024, 1}, {1472, 1536, 1}, {2048, 2176, 1}, {uint64_t{1} << 40, 0, 0}};
+    return l;
+}
+
+ProgCostReport sample_prog_cost() {
+    ProgCostReport c;
+    c.run_cnt = 4;
+    c.run_time_ns = 130;
+    c.ns_per_packet = 32.5;
+    c.method = "bpf stats";
+    c.samples = {{1.0, 3, 100}, {2.0, 1, 30}};
+    return c;
+}
+
+SystemReport sample_system() {
+    SystemReport s;
+    s.sample_rate_s = 1;
+    s.user_hz = 100;
+    s.note = "ticks";
+    s.cpus = {{0, 12.5, 20, 5, 8}, {1, 1, 2, 0, 0}};
+    s.mem_used_kb_mean = 1000;
+    s.mem_used_kb_peak = 1200;
+    s.rss_kb_mean = 50;
+    s.rss_kb_peak = 60;
+    s.netdev_delta = {{"rx_packets", 990}, {"ethtool.rx_queue_0_xdp_drops", 990}};
+    s.busy_cpu_ns = 20'000'000;
+    s.busy_cpu_ns_per_packet = 20202.02;
+    s.busy_method = "ticks";
+    s.samples = {{0.0, {{1, 2, 3, 4, 5, 6, 7, 8}, {1, 1, 1, 1, 1, 1, 1, 1}}, 4000, 3000, 50, {{"rx_packets", 10}, {"ethtool.rx_queue_0_xdp_drops", 0}}},
+                 {1.0, {{2, 2, 3, 5, 5, 6, 9, 8}, {1, 1, 1, 2, 1, 1, 1, 1}}, 4000, 2800, 60, {{"rx_packets", 1000}, {"ethtool.rx_queue_0_xdp_drops", 990}}}};
+    return s;
+}
+
+ReceiverReport base_report();
 
 TestRecord make_record(bool with_receiver) {
     TestRecord r;
@@ -67,12 +121,26 @@ TestRecord make_record(bool with_receiver) {
         rx.drain_s = 0.25;
         rx.flows = {{0, 250, 375000}, {1, 248, 372000}, {2, 247, 370500}, {3, 245, 367500}};
         rx.samples = {{0.0, 0, 0}, {1.0, 495, 742500}, {2.0, 990, 1485000}};
+        rx.latency = sample_latency();
+        rx.prog_cost = sample_prog_cost();
+        rx.system = sample_system();
+        rx.foreign = ForeignReport{"pass", 16, {{0x0800, 17, "198.18.0.1", "198.18.0.2", 40404, 7777, 5, 370},
+                                                {0x0806, 0, "", "", 0, 0, 2, 120}}, 1, 60};
         r.receiver = rx;
     }
     return r;
 }
 
 ReceiverReport full_report() {
+    ReceiverReport r = base_report();
+    r.test_action = "tx";
+    r.latency = sample_latency();
+    r.prog_cost = sample_prog_cost();
+    r.system = sample_system();
+    return r;
+}
+
+ReceiverReport base_report() {
     ReceiverReport r;
     r.mode = "xdp";
     r.interface = "enp3s0f1";
@@ -257,6 +325,84 @@ TEST(ReceiverReportJson, RoundTrip) {
     EXPECT_EQ(to_json(b), to_json(a));
 }
 
+TEST(ReceiverReportJson, LatencyAndProgCostRoundTrip) {
+    const ReceiverReport a = full_report();
+    const ReceiverReport b = receiver_report_from_json(json::parse(json::serialize(to_json(a))));
+    EXPECT_EQ(b.test_action, "tx");
+    ASSERT_TRUE(b.latency && b.prog_cost);
+    EXPECT_EQ(b.latency->samples, 3u);
+    EXPECT_EQ(*b.latency->p90_ns, 2048u);
+    EXPECT_DOUBLE_EQ(*b.latency->mean_ns, 1500.5);
+    EXPECT_EQ(b.latency->clock_offset_ns, -5);
+    ASSERT_EQ(b.latency->histogram.size(), 4u);
+    EXPECT_EQ(b.latency->histogram[3].hi_ns, 0u);
+    EXPECT_EQ(b.prog_cost->run_cnt, 4u);
+    EXPECT_DOUBLE_EQ(*b.prog_cost->ns_per_packet, 32.5);
+    ASSERT_EQ(b.prog_cost->samples.size(), 2u);
+    EXPECT_EQ(b.prog_cost->samples[1].run_time_ns, 30u);
+    EXPECT_FALSE(b.foreign.has_value());
+    ASSERT_TRUE(b.system);
+    ASSERT_EQ(b.system->samples.size(), 2u);
+    EXPECT_EQ(b.system->samples[1].cpus[0].softirq, 9u);
+    EXPECT_EQ(b.system->netdev_delta[1].first, "ethtool.rx_queue_0_xdp_drops");
+    EXPECT_DOUBLE_EQ(*b.system->busy_cpu_ns_per_packet, 20202.02);
+    EXPECT_EQ(to_json(b), to_json(a));
+}
+
+TEST(ReceiverReportJson, ForeignRoundTripAndRanges) {
+    ReceiverReport a = full_report();
+    a.foreign = ForeignReport{"drop", 1, {{0x86DD, 6, "fd00::1", "fd00::2", 1, 65535, 3, 300}}, 7, 700};
+    const ReceiverReport b = receiver_report_from_json(json::parse(json::serialize(to_json(a))));
+    ASSERT_TRUE(b.foreign);
+    EXPECT_EQ(b.foreign->action, "drop");
+    EXPECT_EQ(b.foreign->tuples[0].dport, 65535);
+    EXPECT_EQ(b.foreign->tuples[0].dst, "fd00::2");
+    EXPECT_EQ(b.foreign->overflow_bytes, 700u);
+    EXPECT_EQ(to_json(b), to_json(a));
+    json::object o = to_json(a);
+    o["foreign"].as_object()["tuples"].as_array()[0].as_object()["sport"] = 65536;
+    EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument);
+    o = to_json(a);
+    o["foreign"].as_object()["action"] = "keep";
+    EXPECT_THROW(receiver_report_from_json(o), std::invalid_argument);
+}
+
+TEST(ReceiverReportJson, OptionalSectionsMayBeAbsentOrNull) {
+    json::object o = to_json(full_report());
+    o.erase("test_action");
+    o.erase("latency");
+    o["prog_cost"] = nullptr;
+    const ReceiverReport r = receiver_report_from_json(o);
+    EXPECT_EQ(r.test_action, "drop");
+    EXPECT_FALSE(r.latency.has_value());
+    EXPECT_FALSE(r.prog_cost.has_value());
+}
+
+TEST(ReceiverReportJson, BadOptionalSectionsRejectedByName) {
+    const json::object good = to_json(full_report());
+    auto rejects = [&](const std::function<void(json::object&)>& edit, const std::string& name) {
+        json::object o = good;
+        edit(o);
+        try {
+            receiver_report_from_json(o);
+            ADD_FAILURE() << "accepted: " << name;
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+        }
+    };
+    rejects([](json::object& o) { o["test_action"] = "reflect"; }, "test_action");
+    rejects([](json::object& o) { o["latency"] = 3; }, "latency");
+    rejects([](json::object& o) { o["latency"].as_object().erase("p99_ns"); }, "p99_ns");
+    rejects([](json::object& o) { o["latency"].as_object()["samples"] = -1; }, "samples");
+    rejects([](json::object& o) { o["latency"].as_object()["clock_offset_ns"] = "0"; }, "clock_offset_ns");
+    rejects([](json::object& o) { o["prog_cost"].as_object().erase("run_cnt"); }, "run_cnt");
+    rejects([](json::object& o) { o["prog_cost"].as_object()["samples"] = json::object{}; }, "samples");
+    rejects([](json::object& o) { o["system"].as_object()["netdev_delta"] = json::array{1}; }, "netdev_delta");
+    rejects([](json::object& o) {
+        o["system"].as_object()["samples"].as_array()[0].as_object()["cpus"] = json::array{json::array{1, 2}};
+    }, "cpus");
+}
+
 TEST(ReceiverReportJson, IntegerDrainAccepted) {
     json::object o = to_json(full_report());
     o["drain_s"] = 2;
@@ -266,6 +412,10 @@ TEST(ReceiverReportJson, IntegerDrainAccepted) {
 TEST(ReceiverReportJson, MissingFieldsNamed) {
     const json::object good = to_json(full_report());
     for (const auto& kv : good) {
+        // Added to v1 later: optional (see OptionalSectionsMayBeAbsent).
+        if (kv.key() == "test_action" || kv.key() == "latency" || kv.key() == "prog_cost" ||
+            kv.key() == "system" || kv.key() == "foreign")
+            continue;
         json::object o = good;
         o.erase(kv.key());
         try {
@@ -540,6 +690,15 @@ TEST(ResultsCsv, NameWithCommaAndQuoteStaysOneField) {
 }
 
 // ------------------------------------------------------------- results.md
+
+TEST(ResultsMarkdown, ReceiverLatencyCostAndCpuWithMethods) {
+    const std::string md = results_markdown(make_record(true));
+    for (const char* want : {"- One-way latency (ns): min 1000, mean 1500.5, p50 1500, p90 2048, p99 2080, p99.9 2100, max 2100",
+                             "percentiles within 3.125%", "uncertainty unknown (no clock sync yet)",
+                             "- XDP program cost: 32.5 ns per packet over 4 runs", "Method: bpf stats",
+                             "- Receiver host busy CPU: 20202 ns per received test packet", "Note: ticks"})
+        EXPECT_NE(md.find(want), std::string::npos) << want << "\n" << md;
+}
 
 TEST(ResultsMarkdown, SummaryValues) {
     const std::string md = results_markdown(make_record(true));

@@ -22,6 +22,7 @@
 
 #include "packet.hpp"
 #include "port.hpp"
+#include "seq_faults.hpp"
 #include "tx_engine.hpp"
 
 using namespace ebt;
@@ -30,6 +31,8 @@ namespace {
 
 std::string g_dir;
 std::string g_pcap;
+std::string g_faults_pcap;
+std::string g_imix_pcap;
 bool g_eal_ok = false;
 
 class EalEnv : public ::testing::Environment {
@@ -39,10 +42,14 @@ public:
         ASSERT_NE(mkdtemp(tmpl), nullptr);
         g_dir = tmpl;
         g_pcap = g_dir + "/out.pcap";
+        g_faults_pcap = g_dir + "/faults.pcap";
         const std::string pcap_vdev = "net_pcap0,tx_pcap=" + g_pcap;
+        const std::string faults_vdev = "net_pcap1,tx_pcap=" + g_faults_pcap;
+        g_imix_pcap = g_dir + "/imix.pcap";
+        const std::string imix_vdev = "net_pcap2,tx_pcap=" + g_imix_pcap;
         std::vector<std::string> args = {"tx_pcap_test", "--no-huge", "--no-pci", "-m", "256",
                                          "--no-shconf", "-l", "0-1", "--log-level", "lib.eal:error",
-                                         "--vdev", pcap_vdev, "--vdev", "net_null0", "--vdev", "net_null1"};
+                                         "--vdev", pcap_vdev, "--vdev", faults_vdev, "--vdev", imix_vdev, "--vdev", "net_null0", "--vdev", "net_null1"};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         const int rc = rte_eal_init(static_cast<int>(argv.size()), argv.data());
@@ -255,4 +262,151 @@ TEST(TxNull, DeadlineStopsPacedSender) {
     // (a busy machine): those bursts are counted in late_packets.
     EXPECT_LE(n, 20000u + 32);
     EXPECT_GT(n, 0u);
+}
+
+// --test-seq-faults: the frames written are exactly the faulted sequences,
+// every flow still gets its round-robin share, and flow_sent counts frames.
+TEST(TxPcap, SequenceFaults) {
+    ASSERT_TRUE(g_eal_ok);
+    const uint16_t pid = port_by_name("net_pcap1");
+    constexpr uint32_t kLen = 60;
+    constexpr uint32_t kFlows = 4;
+    // flow 0: 3 skipped; flow 1: 5 twice; flow 2: 7 and 8 swapped, 100
+    // skipped; flow 3: 0 and 247 (its last) duplicated.
+    const auto faults =
+        parse_seq_faults("skip:0:3,dup:1:5,swap:2:7,skip:2:100,dup:3:0,dup:3:247", kFlows);
+    ASSERT_EQ(faults.size(), 6u);
+    std::vector<uint64_t> flow_sent;
+    {
+        PortSetup ps;
+        ps.port_id = pid;
+        ps.frame_len = kLen;
+        Port port(ps);
+        TestConfig cfg;
+        cfg.packet_rate = 100000;
+        cfg.duration_s = 0.01;  // 1000 packets, 250 per flow
+        cfg.flows = kFlows;
+        const TxPlan plan = plan_tx(cfg);
+        ASSERT_EQ(plan.threads[0].total_packets, 1000u);
+        auto ctx = std::make_unique<TxLcoreContext>();
+        ctx->port_id = pid;
+        ctx->pool = port.tx_pool(0);
+        ctx->plan = plan.threads[0];
+        ctx->spec = spec_for(port, kLen, kFlows);
+        ctx->tsc_hz = rte_get_tsc_hz();
+        ctx->epoch_tsc = rte_rdtsc();
+        ctx->deadline_tsc = rte_rdtsc() + 10 * rte_get_tsc_hz();  // safety only
+        ctx->faults = faults_for_flows(faults, 0, kFlows);
+        prepare_tx_lcore(*ctx);
+        const unsigned lc = tx_lcore();
+        ASSERT_EQ(rte_eal_remote_launch(tx_lcore_main, ctx.get(), lc), 0);
+        EXPECT_EQ(rte_eal_wait_lcore(lc), 0);
+        EXPECT_EQ(ctx->end_reason, TxEndReason::kTotalReached);
+        EXPECT_EQ(ctx->stats.packets.load(), 1000u);
+        flow_sent = ctx->flow_sent;
+        port.close();
+    }
+    auto range = [](uint32_t lo, uint32_t hi) {  // [lo, hi)
+        std::vector<uint32_t> v;
+        for (uint32_t i = lo; i < hi; ++i) v.push_back(i);
+        return v;
+    };
+    auto cat = [](std::vector<uint32_t> a, const std::vector<uint32_t>& b) {
+        a.insert(a.end(), b.begin(), b.end());
+        return a;
+    };
+    std::map<uint16_t, std::vector<uint32_t>> want;
+    want[0] = cat({0, 1, 2}, range(4, 251));
+    want[1] = cat(cat(range(0, 6), {5}), range(6, 249));
+    want[2] = cat(cat(cat(range(0, 7), {8, 7}), range(9, 100)), range(101, 251));
+    want[3] = cat(cat({0, 0}, range(1, 248)), {247});
+    for (auto& [f, v] : want) ASSERT_EQ(v.size(), 250u) << "model of flow " << f;
+
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t* pc = pcap_open_offline(g_faults_pcap.c_str(), err);
+    ASSERT_NE(pc, nullptr) << err;
+    std::map<uint16_t, std::vector<uint32_t>> got;
+    pcap_pkthdr* h;
+    const u_char* data;
+    while (pcap_next_ex(pc, &h, &data) == 1) {
+        auto p = parse_test_frame(data, h->caplen);
+        ASSERT_TRUE(p.has_value());
+        EXPECT_TRUE(p->ip_csum_ok);
+        EXPECT_TRUE(p->udp_csum_ok);
+        got[p->flow_id].push_back(p->seq);
+    }
+    pcap_close(pc);
+    EXPECT_EQ(got, want);
+    ASSERT_EQ(flow_sent.size(), kFlows);
+    for (uint32_t f = 0; f < kFlows; ++f) EXPECT_EQ(flow_sent[f], 250u) << "flow " << f;
+}
+
+// IMIX: every flow, and the whole, follows 7:4:1 of 60/566/1514 exactly per
+// 12 frames; every frame is well formed and each flow's sequence contiguous.
+TEST(TxPcap, ImixWeightsPerFlow) {
+    ASSERT_TRUE(g_eal_ok);
+    const uint16_t pid = port_by_name("net_pcap2");
+    constexpr uint32_t kFlows = 3;
+    std::vector<uint64_t> flow_bytes;
+    uint64_t total_bytes = 0;
+    {
+        PortSetup ps;
+        ps.port_id = pid;
+        ps.frame_len = 1514;
+        Port port(ps);
+        TestConfig cfg;
+        cfg.packet_rate = 36000;
+        cfg.duration_s = 0.01;  // 360 frames: 120 per flow, 10 IMIX periods each
+        cfg.flows = kFlows;
+        const TxPlan plan = plan_tx(cfg);
+        ASSERT_EQ(plan.threads[0].total_packets, 360u);
+        auto ctx = std::make_unique<TxLcoreContext>();
+        ctx->port_id = pid;
+        ctx->pool = port.tx_pool(0);
+        ctx->plan = plan.threads[0];
+        ctx->spec = spec_for(port, 1514, kFlows);
+        ctx->size_mix = kImix;
+        ctx->tsc_hz = rte_get_tsc_hz();
+        ctx->epoch_tsc = rte_rdtsc();
+        ctx->deadline_tsc = rte_rdtsc() + 10 * rte_get_tsc_hz();  // safety only
+        prepare_tx_lcore(*ctx);
+        const unsigned lc = tx_lcore();
+        ASSERT_EQ(rte_eal_remote_launch(tx_lcore_main, ctx.get(), lc), 0);
+        EXPECT_EQ(rte_eal_wait_lcore(lc), 0);
+        EXPECT_EQ(ctx->stats.packets.load(), 360u);
+        flow_bytes = ctx->flow_bytes;
+        total_bytes = ctx->stats.bytes.load();
+        port.close();
+    }
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t* pc = pcap_open_offline(g_imix_pcap.c_str(), err);
+    ASSERT_NE(pc, nullptr) << err;
+    std::map<uint16_t, std::map<uint32_t, uint32_t>> sizes;  // flow -> size -> frames
+    std::map<uint16_t, std::vector<uint32_t>> seqs;
+    std::map<uint16_t, uint64_t> bytes;
+    pcap_pkthdr* h;
+    const u_char* data;
+    uint64_t pcap_bytes = 0;
+    while (pcap_next_ex(pc, &h, &data) == 1) {
+        auto p = parse_test_frame(data, h->caplen);
+        ASSERT_TRUE(p.has_value());
+        EXPECT_TRUE(p->ip_csum_ok);
+        EXPECT_TRUE(p->udp_csum_ok);
+        // IP and UDP lengths describe exactly this frame.
+        EXPECT_EQ((data[16] << 8 | data[17]) + 14u, h->caplen);
+        EXPECT_EQ((data[38] << 8 | data[39]) + 34u, h->caplen);
+        sizes[p->flow_id][h->caplen]++;
+        seqs[p->flow_id].push_back(p->seq);
+        bytes[p->flow_id] += h->caplen;
+        pcap_bytes += h->caplen;
+    }
+    pcap_close(pc);
+    ASSERT_EQ(sizes.size(), kFlows);
+    const std::map<uint32_t, uint32_t> want{{60, 70}, {566, 40}, {1514, 10}};
+    for (uint16_t f = 0; f < kFlows; ++f) {
+        EXPECT_EQ(sizes[f], want) << "flow " << f;
+        for (uint32_t i = 0; i < seqs[f].size(); ++i) ASSERT_EQ(seqs[f][i], i) << "flow " << f;
+        EXPECT_EQ(flow_bytes[f], bytes[f]) << "flow " << f;
+    }
+    EXPECT_EQ(total_bytes, pcap_bytes);
 }

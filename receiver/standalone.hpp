@@ -1,0 +1,36 @@
+// `xdp-recv --no-coordination`: counts on its own, for traffic from any
+// generator (testpmd, TRex, a hardware tester), for a duration or until
+// SIGINT/SIGTERM, and writes its results directory like a coordinated run.
+// Test packets of every test id count (there is no configure to name one),
+// in the 65,536 flow slots by flow id; no epoch is known, so no latency.
+// Packets without our header are counted per 5-tuple (up to foreign_tuples,
+// the rest summed) and passed (default) or dropped.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config.hpp"
+#include "xdp_program.hpp"
+
+namespace ebt {
+
+struct StandaloneOptions {
+    std::string interface;
+    XdpMode xdp_mode = XdpMode::Auto;
+    std::string results_dir = "./results";
+    std::optional<double> duration_s;   // unset: until stop
+    TestAction action = TestAction::Drop;
+    uint32_t foreign_tuples = 1024;
+    bool foreign_drop = false;
+    TestConfig config;                  // name, sample_rate, and the record's config
+};
+
+// Returns 0 when the run completed (duration reached, or stopped by a signal
+// when no duration was given), 1 otherwise.  stop is polled (set it from a
+// signal handler).
+int run_standalone(const StandaloneOptions& o, const std::atomic<bool>& stop);
+
+}  // namespace ebt

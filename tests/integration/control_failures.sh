@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The control protocol under failure (issue 5): authentication, a second
+# controller, the HTTP endpoints during a test, clock sync, and each side
+# losing the other (kill -9 of either program, the link taken down).
+source "$(dirname "$0")/lib.sh"
+
+testbed_up
+TOKEN_OK="$WORK/token-ok" TOKEN_BAD="$WORK/token-bad"
+echo "good-secret-0123456789abcdef" >"$TOKEN_OK"
+echo "wrong-secret-0123456789abcdef" >"$TOKEN_BAD"
+
+wait_for() {  # wait_for FILE PATTERN: bounded wait for a log line
+  local i
+  for ((i = 0; i < 400; i++)); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "no '$2' in $1 after 20 s"
+}
+
+wait_exit() {  # wait_exit PID SECONDS: the process must end within the bound
+  local i
+  for ((i = 0; i < $2 * 20; i++)); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  fail "process $1 still running after $2 s"
+}
+
+gen_bg() {  # gen_bg NAME ARGS...: dpdk-gen in the source namespace, $GEN_PID = dpdk-gen itself
+  local name=$1; shift
+  ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
+    --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --flows 2 --size 64 --name "$name" \
+    --results-dir "$WORK/gen-$name" "$@" >"$WORK/gen-$name.out" 2>&1 &
+  GEN_PID=$!
+}
+
+json_field() {  # json_field FILE PYTHON-EXPR (d = the document)
+  $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+http_get() {  # http_get NS URL -> body (fails on non-200)
+  ip netns exec "$1" $PY -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode(), end="")' "$2"
+}
+
+# --- 1. Authentication: a wrong secret is refused, the next good client runs a test.
+start_receiver --token-file "$TOKEN_OK"
+rc=0
+gen_in_src --log-level=error --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 1000 --duration 1 \
+  --token-file "$TOKEN_BAD" --results-dir "$WORK/gen-bad" >"$WORK/gen-bad.out" 2>&1 || rc=$?
+[[ $rc -eq 1 ]] || { cat "$WORK/gen-bad.out" >&2; fail "wrong token: dpdk-gen exited $rc, expected 1"; }
+grep -q "failed authentication" "$WORK/gen-bad.out" || { cat "$WORK/gen-bad.out" >&2; fail "wrong token not reported"; }
+[[ ! -e "$WORK/gen-bad" ]] || fail "a refused run left a results directory"
+gen_bg Good --rate 2000 --duration 2 --token-file "$TOKEN_OK"
+rc=0; wait "$GEN_PID" || rc=$?
+[[ $rc -eq 0 ]] || { cat "$WORK/gen-Good.out" >&2; fail "good token: dpdk-gen exited $rc"; }
+rc=0; wait "$RECV_PID" || rc=$?; RECV_PID=""
+[[ $rc -eq 0 ]] || fail "xdp-recv --once exited $rc after the good test"
+good=$(only_dir "$WORK/gen-Good/two_machine")/results.json
+[[ $(json_field "$good" 'd["test"]["status"]') == complete ]] || fail "good run incomplete"
+# Clock sync on one host: the offset is 0 within its own reported uncertainty.
+[[ $(json_field "$good" 'abs(d["generator"]["clock_sync"]["offset_ns"]) <= d["generator"]["clock_sync"]["uncertainty_ns"]') == True ]] \
+  || fail "clock offset outside its uncertainty: $(json_field "$good" 'd["generator"]["clock_sync"]')"
+[[ $(json_field "$good" 'd["generator"]["clock_sync"]["samples"]') -ge 8 ]] || fail "fewer than 8 clock exchanges"
+rm -rf "$WORK/recv"
+
+# --- 2. During a test: HTTP on both sides, and a second controller is told "busy".
+start_receiver
+gen_bg Live --rate 2000 --duration 6
+wait_for "$WORK/recv.out" counting
+for side in "$DST_NS $DST_IP" "$SRC_NS $SRC_IP"; do
+  set -- $side
+  http_get "$1" "http://$2:8080/metrics" >"$WORK/metrics.txt" || fail "GET /metrics on $2"
+  promtool check metrics <"$WORK/metrics.txt" >/dev/null 2>&1 || { promtool check metrics <"$WORK/metrics.txt"; fail "promtool rejects /metrics of $2"; }
+  http_get "$1" "http://$2:8080/health" | $PY -c 'import json,sys; d=json.load(sys.stdin); assert d["status"] in ("ok","degraded"), d' \
+    || fail "/health of $2"
+done
+state=$(http_get "$DST_NS" "http://$DST_IP:8080/status" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["state"], d["test_id"])')
+[[ "$state" == running* ]] || fail "receiver /status during the test: $state"
+test_id=${state#running }
+busy=$(ip netns exec "$SRC_NS" $PY - "$DST_IP" <<'PY'
+import json, socket, struct, sys
+s = socket.create_connection((sys.argv[1], 8080), timeout=5)
+hello = json.dumps({"type": "hello", "protocol_version": 2, "role": "generator", "software": "test"}).encode()
+s.sendall(struct.pack(">I", len(hello)) + hello)
+
+def read(n):
+    out = b""
+    while len(out) < n:
+        chunk = s.recv(n - len(out))
+        if not chunk:
+            sys.exit("connection closed before a reply")
+        out += chunk
+    return out
+
+m = json.loads(read(struct.unpack(">I", read(4))[0]))
+print(m["code"], m["test_id"])
+PY
+) || fail "second controller got no answer"
+[[ "$busy" == "busy $test_id" ]] || fail "second controller: '$busy', expected 'busy $test_id'"
+rc=0; wait "$GEN_PID" || rc=$?
+[[ $rc -eq 0 ]] || { cat "$WORK/gen-Live.out" >&2; fail "the running test was disturbed (exit $rc)"; }
+wait "$RECV_PID" || fail "xdp-recv failed the live test"; RECV_PID=""
+rm -rf "$WORK/recv"
+
+# --- 3. kill -9 of the generator mid-test: the receiver detaches and writes "incomplete".
+start_receiver
+gen_bg Killed --rate 2000 --duration 30
+wait_for "$WORK/recv.out" counting
+kill -9 "$GEN_PID"; wait "$GEN_PID" 2>/dev/null || true
+wait_exit "$RECV_PID" 5
+rc=0; wait "$RECV_PID" || rc=$?; RECV_PID=""
+[[ $rc -eq 1 ]] || fail "xdp-recv exited $rc after losing the generator, expected 1"
+assert_no_xdp
+r=$(json_field "$(only_dir "$WORK/recv/receiver")/results.json" 'd["test"]["status"] + "|" + d["test"]["status_reason"]')
+[[ "$r" == incomplete\|*"connection closed"* || "$r" == incomplete\|*"peer lost"* ]] || fail "receiver results: $r"
+rm -rf "$WORK/recv"
+
+# --- 4. kill -9 of the receiver mid-test: the generator stops and writes its side.
+start_receiver
+gen_bg RecvKilled --rate 2000 --duration 30
+wait_for "$WORK/recv.out" counting
+kill -9 "$RECV_PID"; wait "$RECV_PID" 2>/dev/null || true; RECV_PID=""
+assert_no_xdp   # the kernel dropped the bpf_link with the process
+wait_exit "$GEN_PID" 5
+rc=0; wait "$GEN_PID" || rc=$?
+[[ $rc -eq 1 ]] || { cat "$WORK/gen-RecvKilled.out" >&2; fail "dpdk-gen exited $rc after losing the receiver"; }
+g=$(only_dir "$WORK/gen-RecvKilled/two_machine")/results.json
+[[ $(json_field "$g" 'd["test"]["status_reason"]') == "receiver lost during the test"* ]] || fail "generator reason: $(json_field "$g" 'd["test"]["status_reason"]')"
+[[ $(json_field "$g" 'd["summary"]["sent_packets"] < 60000') == True ]] || fail "generator kept sending"
+rm -rf "$WORK/recv"
+
+# --- 5. The link goes down mid-test: no FIN arrives, the heartbeats stop; both
+#        sides declare the peer lost (3 s) and write "incomplete".
+start_receiver
+gen_bg LinkDown --rate 2000 --duration 30
+wait_for "$WORK/recv.out" counting
+ip netns exec "$DST_NS" ip link set "$DST_IF" down
+wait_exit "$RECV_PID" 10
+rc=0; wait "$RECV_PID" || rc=$?; RECV_PID=""
+[[ $rc -eq 1 ]] || fail "xdp-recv exited $rc after the link went down"
+assert_no_xdp
+wait_exit "$GEN_PID" 10
+rc=0; wait "$GEN_PID" || rc=$?
+[[ $rc -eq 1 ]] || fail "dpdk-gen exited $rc after the link went down"
+r=$(json_field "$(only_dir "$WORK/recv/receiver")/results.json" 'd["test"]["status_reason"]')
+[[ "$r" == *"peer lost"* ]] || fail "receiver reason after link down: $r"
+g=$(json_field "$(only_dir "$WORK/gen-LinkDown/two_machine")/results.json" 'd["test"]["status_reason"]')
+[[ "$g" == *"peer lost"* ]] || fail "generator reason after link down: $g"
+ip netns exec "$DST_NS" ip link set "$DST_IF" up
+echo "PASS control failures"

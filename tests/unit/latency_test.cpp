@@ -1,0 +1,113 @@
+// The latency histogram's bucket arithmetic (bpf/ebpf_test_shared.h, shared
+// with the XDP program) and the report's percentiles from it
+// (receiver/latency_summary).  No root, no BPF.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "latency_summary.hpp"
+
+namespace {
+
+TEST(LatencyBuckets, SmallValuesAreExact) {
+    for (uint64_t v = 0; v < 16; ++v) {
+        EXPECT_EQ(ebt_lat_bucket(v), v);
+        EXPECT_EQ(ebt_lat_bucket_lo(static_cast<uint32_t>(v)), v);
+    }
+}
+
+TEST(LatencyBuckets, EveryValueLiesInItsBucketWithinOneSixteenth) {
+    std::vector<uint64_t> values;
+    for (uint64_t p = 4; p <= 40; ++p) {
+        const uint64_t base = uint64_t{1} << p;
+        for (uint64_t d : {uint64_t{0}, uint64_t{1}, uint64_t{7}, base / 3, base / 2, base - 1})
+            values.push_back(base + d);
+        values.push_back(base - 1);
+    }
+    for (uint64_t v : values) {
+        const uint32_t b = ebt_lat_bucket(v);
+        ASSERT_LT(b, EBT_LAT_BUCKETS) << v;
+        if (b == EBT_LAT_BUCKETS - 1) {
+            EXPECT_GE(v, uint64_t{1} << 40) << "only >= 2^40 ns overflows";
+            continue;
+        }
+        const uint64_t lo = ebt_lat_bucket_lo(b), hi = ebt_lat_bucket_lo(b + 1);
+        EXPECT_LE(lo, v) << v;
+        EXPECT_LT(v, hi) << v;
+        EXPECT_LE((hi - lo) * 16, lo < 16 ? 16 : lo) << "width <= lo/16 at " << v;
+    }
+}
+
+TEST(LatencyBuckets, EdgesAreContiguousAndIncreasing) {
+    for (uint32_t b = 0; b + 2 < EBT_LAT_BUCKETS; ++b) {
+        EXPECT_LT(ebt_lat_bucket_lo(b), ebt_lat_bucket_lo(b + 1));
+        EXPECT_EQ(ebt_lat_bucket(ebt_lat_bucket_lo(b)), b);
+        EXPECT_EQ(ebt_lat_bucket(ebt_lat_bucket_lo(b + 1) - 1), b);
+    }
+    EXPECT_EQ(ebt_lat_bucket_lo(EBT_LAT_BUCKETS - 1), uint64_t{1} << 40);
+    EXPECT_EQ(ebt_lat_bucket(UINT64_MAX), EBT_LAT_BUCKETS - 1);
+}
+
+ebt_latency make(std::initializer_list<int64_t> values) {
+    ebt_latency l{};
+    for (int64_t v : values) ebt_latency_account(&l, v);
+    return l;
+}
+
+TEST(LatencySummary, ExactExtremesAndMean) {
+    const auto r = ebt::summarize_latency(make({1000, 2000, 3000, 4000}), 0, "unknown");
+    EXPECT_EQ(r.samples, 4u);
+    EXPECT_EQ(*r.min_ns, 1000u);
+    EXPECT_EQ(*r.max_ns, 4000u);
+    EXPECT_DOUBLE_EQ(*r.mean_ns, 2500.0);
+    EXPECT_DOUBLE_EQ(r.percentile_error_bound_pct, 3.125);
+    EXPECT_EQ(r.clock_offset_uncertainty, "unknown");
+    uint64_t n = 0;
+    for (const auto& b : r.histogram) n += b.count;
+    EXPECT_EQ(n, 4u);
+}
+
+TEST(LatencySummary, PercentilesWithinTheStatedBound) {
+    // 1..10000 us: nearest-rank p50 = 5000 us, p90 = 9000 us, p99 = 9900 us,
+    // p99.9 = 9990 us; each reported within 3.125%.
+    ebt_latency l{};
+    for (int64_t i = 1; i <= 10000; ++i) ebt_latency_account(&l, i * 1000);
+    const auto r = ebt::summarize_latency(l, 0, "unknown");
+    auto within = [](uint64_t got, double want) {
+        return std::abs(static_cast<double>(got) - want) <= want * 0.03125;
+    };
+    EXPECT_TRUE(within(*r.p50_ns, 5e6)) << *r.p50_ns;
+    EXPECT_TRUE(within(*r.p90_ns, 9e6)) << *r.p90_ns;
+    EXPECT_TRUE(within(*r.p99_ns, 9.9e6)) << *r.p99_ns;
+    EXPECT_TRUE(within(*r.p99_9_ns, 9.99e6)) << *r.p99_9_ns;
+    EXPECT_LE(*r.p99_9_ns, *r.max_ns);
+}
+
+TEST(LatencySummary, SingleSampleIsExactEverywhere) {
+    const auto r = ebt::summarize_latency(make({123456}), 0, "unknown");
+    EXPECT_EQ(*r.p50_ns, 123456u);   // clamped to the exact min = max
+    EXPECT_EQ(*r.p99_9_ns, 123456u);
+}
+
+TEST(LatencySummary, NegativeAreCountedApartAndEmptyHasNoFigures) {
+    const auto r = ebt::summarize_latency(make({-5, -700}), 0, "unknown");
+    EXPECT_EQ(r.samples, 0u);
+    EXPECT_EQ(r.negative, 2u);
+    EXPECT_EQ(r.negative_max_ns, 700u);
+    EXPECT_FALSE(r.min_ns.has_value());
+    EXPECT_FALSE(r.mean_ns.has_value());
+    EXPECT_FALSE(r.p50_ns.has_value());
+    EXPECT_TRUE(r.histogram.empty());
+}
+
+TEST(LatencySummary, OverflowBucketIsOpenEnded) {
+    const auto r = ebt::summarize_latency(make({int64_t{1} << 41}), 0, "unknown");
+    ASSERT_EQ(r.histogram.size(), 1u);
+    EXPECT_EQ(r.histogram[0].lo_ns, uint64_t{1} << 40);
+    EXPECT_EQ(r.histogram[0].hi_ns, 0u);
+    EXPECT_EQ(*r.p50_ns, uint64_t{1} << 41);   // exact max, since it is the only sample
+}
+
+}  // namespace

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# clang-tidy (checks in .clang-tidy) over every C++ source of the project
+# that the build compiles (compile_commands.json of --build DIR, default
+# build/), in parallel.  Exits 1 on any finding.  The BPF program is C for
+# -target bpf and is not in compile_commands.json; generated headers and
+# system headers are not checked.
+# Usage: tools/tidy.sh [--build DIR] [--jobs N] [FILE...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=build jobs=$(nproc)
+files=()
+while (($#)); do
+  case $1 in
+    --build) build=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -*) echo "tools/tidy.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) files+=("$1"); shift ;;
+  esac
+done
+[[ -f $build/compile_commands.json ]] || { echo "tools/tidy.sh: $build/compile_commands.json not found: build first (tools/build.sh)" >&2; exit 2; }
+command -v run-clang-tidy >/dev/null || { echo "tools/tidy.sh: run-clang-tidy not found (tools/deps.sh installs clang-tidy)" >&2; exit 2; }
+# Generated headers (the BPF skeleton) must exist before analysis.
+ninja -C "$build" >/dev/null
+
+if ((${#files[@]} == 0)); then
+  # Every project source in the compile database (not build-dir generated ones).
+  mapfile -t files < <(python3 -c '
+import json, os, sys
+src = os.path.realpath(".")
+seen = set()
+for e in json.load(open(sys.argv[1])):
+    f = os.path.realpath(os.path.join(e["directory"], e["file"]))
+    if f.startswith(src + "/") and f.endswith(".cpp") and "/build" not in f[len(src):] and f not in seen:
+        seen.add(f); print(f)
+' "$build/compile_commands.json")
+fi
+start=$SECONDS
+log=$(mktemp /tmp/ebt-tidy.XXXXXX)
+trap 'rm -f "$log"' EXIT
+rc=0
+run-clang-tidy -quiet -p "$build" -j "$jobs" "${files[@]}" >"$log" 2>&1 || rc=$?
+# Findings only (run-clang-tidy also echoes each command line).
+grep -E '(warning|error):' "$log" | sort -u || true
+n=$(grep -cE '(warning|error):' "$log" || true)
+echo "tidy: ${#files[@]} files, $n findings, $((SECONDS - start)) s"
+if ((rc != 0 || n != 0)); then
+  grep -q -E '(warning|error):' "$log" || tail -40 "$log"
+  exit 1
+fi
