@@ -159,8 +159,8 @@ json::object make_heartbeat(int64_t t_ns) { return {{"type", "heartbeat"}, {"t_n
 json::object make_fetch_results(uint16_t test_id) { return {{"type", "fetch_results"}, {"test_id", test_id}}; }
 
 json::object make_sample(const LiveSample& s) {
-    return {{"type", "sample"}, {"t_s", s.t_s}, {"test_packets", s.test_packets}, {"rx_pps", s.rx_pps},
-            {"lost", s.lost}};
+    return {{"type", "sample"},      {"t_s", s.t_s},   {"test_packets", s.test_packets},
+            {"rx_pps", s.rx_pps},    {"lost", s.lost}, {"cpu_busy_pct", s.cpu_busy_pct}};
 }
 
 LiveSample parse_sample(const json::object& msg) {
@@ -169,6 +169,9 @@ LiveSample parse_sample(const json::object& msg) {
     s.test_packets = get_uint(msg, "test_packets", UINT64_MAX);
     s.rx_pps = get_number(msg, "rx_pps");
     s.lost = get_uint(msg, "lost", UINT64_MAX);
+    s.cpu_busy_pct = get_number(msg, "cpu_busy_pct");
+    if (s.cpu_busy_pct != -1 && (s.cpu_busy_pct < 0 || s.cpu_busy_pct > 100))
+        throw ProtocolError("message 'sample': field 'cpu_busy_pct' must be -1 or 0..100");
     return s;
 }
 

@@ -16,7 +16,7 @@
 //   G->R start      {test_id}
 //   R->G started    {test_id}                                (receiver counting)
 //   ... traffic; both ways heartbeat {t_ns} every second (a peer silent for
-//   3 s is lost); R->G sample {t_s, test_packets, rx_pps, lost} every
+//   3 s is lost); R->G sample {t_s, test_packets, rx_pps, lost, cpu_busy_pct} every
 //   monitoring_config.real_time.update_interval ...
 //   G->R stop       {test_id, sent_packets}
 //   R->G results    {test_id, receiver:{...ReceiverReport...}} (after the drain)
@@ -108,6 +108,7 @@ struct LiveSample {
     uint64_t test_packets = 0;   // cumulative
     double rx_pps = 0;           // over the last interval
     uint64_t lost = 0;           // sequence gaps open now, all flows
+    double cpu_busy_pct = -1;    // receiver host, all CPUs, last sample window; -1 unknown yet
 };
 boost::json::object make_sample(const LiveSample& s);
 LiveSample parse_sample(const boost::json::object& msg);

@@ -436,7 +436,11 @@ int main(int argc, char** argv) {
                 if (have_rx)
                     line += ", receiver " + std::to_string(rx_sample.test_packets) + " (" +
                             std::to_string(static_cast<uint64_t>(rx_sample.rx_pps)) + " pps, " +
-                            std::to_string(rx_sample.lost) + " lost so far)";
+                            std::to_string(rx_sample.lost) + " lost so far" +
+                            (rx_sample.cpu_busy_pct >= 0
+                                 ? ", CPU " + std::to_string(static_cast<int>(rx_sample.cpu_busy_pct + 0.5)) + "% busy"
+                                 : std::string()) +
+                            ")";
                 ebt::log::info(line);
             }
             next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(period);

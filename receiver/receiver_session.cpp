@@ -377,6 +377,7 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
                 const double dt = std::chrono::duration<double>(now - live_at).count();
                 live.rx_pps = dt > 0 ? static_cast<double>(t.test_packets - live_packets) / dt : 0;
                 for (const auto& f : flows) live.lost += f.lost;
+                if (const auto busy = monitor.last_busy_pct()) live.cpu_busy_pct = *busy;
                 live_packets = t.test_packets;
                 live_at = now;
                 if (conf.config.real_time.enabled) channel.send(proto::make_sample(live), kSendTimeout);

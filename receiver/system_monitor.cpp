@@ -145,6 +145,22 @@ void SystemMonitor::sample(double t_s) {
     samples_.push_back(std::move(s));
 }
 
+std::optional<double> SystemMonitor::last_busy_pct() const {
+    if (samples_.size() < 2) return std::nullopt;
+    const auto& a = samples_[samples_.size() - 2].cpus;
+    const auto& b = samples_.back().cpus;
+    uint64_t total = 0, idle = 0;
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+        auto sum = [](const CpuTicks& c) {
+            return c.user + c.nice + c.system + c.idle + c.iowait + c.irq + c.softirq + c.steal;
+        };
+        total += sum(b[i]) - sum(a[i]);
+        idle += (b[i].idle + b[i].iowait) - (a[i].idle + a[i].iowait);
+    }
+    if (total == 0) return std::nullopt;
+    return 100.0 * static_cast<double>(total - idle) / static_cast<double>(total);
+}
+
 SystemReport SystemMonitor::finish(uint64_t test_packets) const {
     SystemReport r;
     r.sample_rate_s = sample_rate_s_;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ public:
     // The summary over all samples taken; test_packets gives busy CPU ns per
     // packet.  Needs two samples for any CPU figure.
     SystemReport finish(uint64_t test_packets) const;
+
+    // Busy share of all CPUs (all but idle and iowait, softirq included)
+    // between the last two samples, in percent; nullopt before two samples.
+    // Tick-sampled: coarse over short windows (the note in the report).
+    std::optional<double> last_busy_pct() const;
 
 private:
     std::string ifname_;

@@ -148,4 +148,44 @@ r=$(json_field "$(only_dir "$WORK/recv/receiver")/results.json" 'd["test"]["stat
 g=$(json_field "$(only_dir "$WORK/gen-LinkDown/two_machine")/results.json" 'd["test"]["status_reason"]')
 [[ "$g" == *"peer lost"* ]] || fail "generator reason after link down: $g"
 ip netns exec "$DST_NS" ip link set "$DST_IF" up
+rm -rf "$WORK/recv"
+
+# --- 6. The receiver keeps its last results: a new connection fetches them by
+#        test id (what dpdk-gen does when the connection broke after stop).
+ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/recv" >"$WORK/recv.out" 2>&1 &
+RECV_PID=$!
+"$EBT_SOURCE_DIR/tools/testbed.sh" wait-listen 8080 "$RECV_PID" || fail "xdp-recv not listening"
+gen_bg Kept --rate 1000 --duration 1
+wait "$GEN_PID" || { cat "$WORK/gen-Kept.out" >&2; fail "dpdk-gen failed the kept test"; }
+kept=$(only_dir "$WORK/gen-Kept/two_machine")/results.json
+id=$(json_field "$kept" 'd["test"]["id"]')
+received=$(json_field "$kept" 'd["receiver"]["test_packets"]')
+fetch() {  # fetch TEST_ID -> "results <test_packets>" or "error <code>"
+  ip netns exec "$SRC_NS" $PY - "$DST_IP" "$1" <<'PY'
+import json, socket, struct, sys
+s = socket.create_connection((sys.argv[1], 8080), timeout=5)
+def send(m):
+    b = json.dumps(m).encode()
+    s.sendall(struct.pack(">I", len(b)) + b)
+def read(n):
+    out = b""
+    while len(out) < n:
+        c = s.recv(n - len(out))
+        if not c:
+            sys.exit("closed")
+        out += c
+    return out
+def recv():
+    return json.loads(read(struct.unpack(">I", read(4))[0]))
+send({"type": "hello", "protocol_version": 2, "role": "generator", "software": "test"})
+assert recv()["type"] == "hello"
+send({"type": "fetch_results", "test_id": int(sys.argv[2])})
+m = recv()
+print(("results %d" % m["receiver"]["test_packets"]) if m["type"] == "results" else ("error " + m["code"]))
+PY
+}
+[[ $(fetch "$id") == "results $received" ]] || fail "fetch_results of test $id: $(fetch "$id")"
+[[ $(fetch $(((id + 1) % 65536))) == "error not_found" ]] || fail "fetch_results of an unknown test"
+kill -TERM "$RECV_PID"; wait "$RECV_PID" || true; RECV_PID=""
+assert_no_xdp
 echo "PASS control failures"

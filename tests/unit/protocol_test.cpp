@@ -686,7 +686,12 @@ TEST(ProtocolV2, TimeExchangeRoundTrip) {
 }
 
 TEST(ProtocolV2, SampleRoundTripAndValidation) {
-    const auto s = ebt::proto::parse_sample(ebt::proto::make_sample({2.5, 1000, 400.5, 3}));
+    const auto s = ebt::proto::parse_sample(ebt::proto::make_sample({2.5, 1000, 400.5, 3, 12.5}));
+    EXPECT_DOUBLE_EQ(s.cpu_busy_pct, 12.5);
+    EXPECT_DOUBLE_EQ(ebt::proto::parse_sample(ebt::proto::make_sample({})).cpu_busy_pct, -1);
+    auto bad_cpu = ebt::proto::make_sample({});
+    bad_cpu["cpu_busy_pct"] = 150.0;
+    EXPECT_THROW(ebt::proto::parse_sample(bad_cpu), ebt::proto::ProtocolError);
     EXPECT_DOUBLE_EQ(s.t_s, 2.5);
     EXPECT_EQ(s.test_packets, 1000u);
     EXPECT_DOUBLE_EQ(s.rx_pps, 400.5);
