@@ -12,15 +12,7 @@
 
 namespace ebt {
 
-// Relative error of a percentile reported as its bucket's midpoint: half a
-// bucket, and a bucket is at most 1/16 of its lower edge.
-inline constexpr double kLatencyPercentileErrorPct = 100.0 / (2.0 * EBT_LAT_SUB);
-
-// Nearest-rank percentile q (0 < q <= 1) of the histogram: the midpoint of
-// the bucket holding sample ceil(q * count), clamped to [min_ns, max_ns]
-// (the extremes are known exactly).  count must be > 0.
-uint64_t latency_percentile(const ebt_latency& l, double q);
-
+// Percentiles (nearest rank, bucket midpoint): common/histogram.hpp.
 // clock_offset_ns was subtracted in the program; the uncertainty is stated
 // as text ("unknown (no clock sync yet)" until the clock sync exists).
 LatencyReport summarize_latency(const ebt_latency& l, int64_t clock_offset_ns,

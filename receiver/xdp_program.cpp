@@ -1,6 +1,8 @@
 // See xdp_program.hpp.
 #include "xdp_program.hpp"
 
+#include "histogram.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
@@ -163,17 +165,7 @@ LatencyTotals XdpProgram::read_latency() const {
                                        per_cpu.data(), per_cpu.size() * sizeof(ebt_latency), 0))
         fail("XDP program: reading ebt_latency_stats", err);
     LatencyTotals t{};
-    for (const auto& c : per_cpu) {
-        if (c.count > 0) {
-            t.min_ns = t.count == 0 ? c.min_ns : std::min(t.min_ns, c.min_ns);
-            t.max_ns = std::max(t.max_ns, c.max_ns);
-        }
-        t.count += c.count;
-        t.sum_ns += c.sum_ns;
-        t.negative += c.negative;
-        t.negative_max_ns = std::max(t.negative_max_ns, c.negative_max_ns);
-        for (size_t b = 0; b < EBT_LAT_BUCKETS; ++b) t.hist[b] += c.hist[b];
-    }
+    for (const auto& c : per_cpu) merge_histogram(t, c);
     return t;
 }
 

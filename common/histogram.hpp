@@ -1,0 +1,27 @@
+// Percentiles and merging for the log-linear histogram (struct ebt_latency
+// in bpf/ebpf_test_shared.h) that both the receiver's one-way latency and the
+// generator's pacing error use: one definition of the arithmetic.
+#pragma once
+
+#include <cstdint>
+
+#include <linux/types.h>
+
+#include "ebpf_test_shared.h"
+
+namespace ebt {
+
+// A percentile is reported as its bucket's midpoint: at most half a bucket
+// (1/(2*EBT_LAT_SUB) of the value) from the true sample.
+inline constexpr double kHistogramPercentileErrorPct = 100.0 / (2.0 * EBT_LAT_SUB);
+
+// Nearest rank (the smallest rank r >= q * count), as the bucket midpoint,
+// clamped to the exact min and max.  Exact buckets (width 1) and the
+// open-ended last bucket report their lower edge.  0 when empty.
+uint64_t histogram_percentile(const ebt_latency& h, double q);
+
+// Adds `part` into `into` (counts, sums, buckets, negatives; min and max
+// kept exact).
+void merge_histogram(ebt_latency& into, const ebt_latency& part);
+
+}  // namespace ebt
