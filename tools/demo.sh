@@ -46,7 +46,11 @@ eval "$(tools/testbed.sh env)"
 
 RESULTS="$ROOT/results"
 LOGDIR=$(mktemp -d /tmp/ebt-demo.XXXXXX)
+# A fresh shared secret for the control connection, as on two real machines.
+head -c 24 /dev/urandom | base64 >"$LOGDIR/token"
+export EBT_TOKEN_FILE="$LOGDIR/token"
 ip netns exec "$DST_NS" build/receiver/xdp-recv --interface "$DST_IF" --results-dir "$RESULTS" --once \
+  --token-file "$EBT_TOKEN_FILE" \
   >"$LOGDIR/xdp-recv.out" 2>&1 &
 RECV_PID=$!
 tools/testbed.sh wait-listen 8080 "$RECV_PID" || { cat "$LOGDIR/xdp-recv.out" >&2; exit 1; }
@@ -55,7 +59,8 @@ echo "xdp-recv: listening in $DST_NS on $DST_IP:8080, XDP on $DST_IF"
 set +e
 ip netns exec "$SRC_NS" build/generator/dpdk-gen --no-huge --no-pci -m 256 --no-shconf -l 0-1 \
   --log-level=warning --vdev "net_af_packet0,iface=$SRC_IF" -- \
-  --preset quick_test --duration "$DURATION" --dst-ip "$DST_IP" --results-dir "$RESULTS" "$@" \
+  --preset quick_test --duration "$DURATION" --dst-ip "$DST_IP" --results-dir "$RESULTS" \
+  --token-file "$EBT_TOKEN_FILE" "$@" \
   2>&1 | tee "$LOGDIR/dpdk-gen.out" | grep --line-buffered -E 'INFO (sending|receiver ready|t=)|WARN|ERROR'
 rc=${PIPESTATUS[0]}
 set -e

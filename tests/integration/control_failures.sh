@@ -152,6 +152,8 @@ rm -rf "$WORK/recv"
 
 # --- 6. The receiver keeps its last results: a new connection fetches them by
 #        test id (what dpdk-gen does when the connection broke after stop).
+#        The hand-written client below does not authenticate: no secret here.
+unset EBT_TOKEN
 ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/recv" >"$WORK/recv.out" 2>&1 &
 RECV_PID=$!
 "$EBT_SOURCE_DIR/tools/testbed.sh" wait-listen 8080 "$RECV_PID" || fail "xdp-recv not listening"

@@ -10,6 +10,10 @@ PY=/usr/bin/python3   # Debian's, with python3-jsonschema
 CHECK="$PY $EBT_SOURCE_DIR/tests/integration/check_results.py"
 
 export EBT_TESTBED="et$$"
+# Both programs authenticate the control connection with this secret
+# ($EBT_TOKEN), as a real two-machine setup should; tests that speak the
+# protocol by hand unset it.
+export EBT_TOKEN="integration-test-secret-$$-0123456789"
 WORK=$(mktemp -d /tmp/ebt-it.XXXXXX)
 RECV_PID=""
 
