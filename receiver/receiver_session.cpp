@@ -34,8 +34,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kHandshakeTimeout = 10s;
-constexpr auto kConfigureTimeout = 30s;
-constexpr auto kStartTimeout = 30s;
 constexpr auto kSendTimeout = 10s;
 // The generator sends stop after duration; allow it this much more.
 constexpr auto kStopGrace = 30s;
@@ -188,6 +186,14 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
     } clear_active{active_, running_test_id_};
     const std::string peer = channel.peer_address();
     log::info("controller connected from " + peer);
+    // The session's states and their deadlines (session_state.hpp); /status
+    // shows the state.
+    SessionMachine machine(SessionMachine::Timeouts{}, Clock::now());
+    auto enter = [&](SessionState to) {
+        machine.advance(to, Clock::now());
+        set_state(to_string(to));
+    };
+    auto time_left = [&] { return std::max<Clock::duration>(machine.deadline() - Clock::now(), Clock::duration::zero()); };
     auto refuse = [&](std::string_view code, const std::string& reason) {
         log::warn("refused " + peer + ": " + reason);
         try {
@@ -226,7 +232,7 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
 
         // Before configure: clock-sync exchanges, or a fetch of the last results.
         for (;;) {
-            auto msg = channel.expect_any(kConfigureTimeout);
+            auto msg = channel.expect_any(time_left());
             const int64_t t2 = tai_now_ns();
             const std::string type = proto::get_string(msg, "type");
             if (type == "time_request") {
@@ -315,21 +321,25 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
     ReceiverReport report;
     std::string incomplete_reason;
     try {
-        set_state("configured");
+        enter(SessionState::Configured);
         channel.send(proto::make_ready(conf.test_id, options_.interface, mac, attachment->mode_used()), kSendTimeout);
         for (;;) {  // heartbeats may come before start
-            auto msg = channel.expect_any(kStartTimeout);
+            auto msg = channel.expect_any(time_left());
             const std::string type = proto::get_string(msg, "type");
             if (type == "start") break;
             if (type != "heartbeat") throw proto::ProtocolError("unexpected '" + type + "' before start");
         }
-        set_state("armed");
+        enter(SessionState::Armed);
         program->reset_counters();
         cost.start(*program, stats.ok());
         channel.send(proto::make_started(conf.test_id), kSendTimeout);
         const auto t0 = Clock::now();
         monitor.sample(0.0);
-        set_state("running");
+        // Running ends with stop: due after the duration, with a grace.
+        machine.set_running_timeout(
+            std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(conf.config.duration_s)) +
+            kStopGrace);
+        enter(SessionState::Running);
         log::info("counting");
 
         // Count until stop: sample the totals every sample_rate seconds,
@@ -339,9 +349,7 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
             std::chrono::duration<double>(conf.config.sample_rate));
         const auto live_every = std::chrono::duration_cast<Clock::duration>(
             std::chrono::duration<double>(conf.config.real_time.update_interval));
-        const auto stop_deadline =
-            t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(conf.config.duration_s)) +
-            kStopGrace;
+        const auto stop_deadline = machine.deadline();
         auto next_sample = t0 + sample_every;
         auto next_live = t0 + live_every;
         uint64_t live_packets = 0;
@@ -406,7 +414,7 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
             if (type == "error") throw std::runtime_error("generator reported: " + proto::get_string(*msg, "reason"));
             throw proto::ProtocolError("unexpected '" + type + "' while running");
         }
-        set_state("draining");
+        enter(SessionState::Draining);
 
         // Drain: wait until every sent packet arrived or the count is quiet.
         const auto drain_start = Clock::now();
@@ -445,6 +453,7 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
         }
     }
 
+    enter(SessionState::Done);
     attachment.reset();  // detach before writing: the interface is free again
     log::info("XDP program detached from " + options_.interface);
     identity.ended_at = now_iso8601();
