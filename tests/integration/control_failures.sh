@@ -51,6 +51,13 @@ gen_in_src --log-level=error --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "
 [[ $rc -eq 1 ]] || { cat "$WORK/gen-bad.out" >&2; fail "wrong token: dpdk-gen exited $rc, expected 1"; }
 grep -q "failed authentication" "$WORK/gen-bad.out" || { cat "$WORK/gen-bad.out" >&2; fail "wrong token not reported"; }
 [[ ! -e "$WORK/gen-bad" ]] || fail "a refused run left a results directory"
+# No secret at all against a receiver that has one: refused, said so.
+rc=0
+env -u EBT_TOKEN ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
+  --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 1000 --duration 1 \
+  --results-dir "$WORK/gen-none" >"$WORK/gen-none.out" 2>&1 || rc=$?
+[[ $rc -eq 1 ]] || { cat "$WORK/gen-none.out" >&2; fail "no token: dpdk-gen exited $rc, expected 1"; }
+grep -q "requires authentication" "$WORK/gen-none.out" || { cat "$WORK/gen-none.out" >&2; fail "missing token not reported"; }
 gen_bg Good --rate 2000 --duration 2 --token-file "$TOKEN_OK"
 rc=0; wait "$GEN_PID" || rc=$?
 [[ $rc -eq 0 ]] || { cat "$WORK/gen-Good.out" >&2; fail "good token: dpdk-gen exited $rc"; }
