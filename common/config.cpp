@@ -874,6 +874,12 @@ void resolve_rate(TestConfig& cfg, std::optional<uint64_t> link) {
         if (pps < 1)
             throw ConfigError(std::string(kKey) + ": " + rate_text(cfg) + " is less than one " +
                               std::to_string(cfg.packet_size) + "-byte frame per second at " + cfg.rate_layer);
+        // Far beyond any link (1.6 Tbit/s of minimum frames is 2.4e9 pps);
+        // checked before the conversion, which would overflow (fuzzing found it).
+        constexpr double kMaxPps = 1e10;
+        if (!(pps <= kMaxPps))
+            throw ConfigError(std::string(kKey) + ": " + rate_text(cfg) + " is over " + num_text(kMaxPps) +
+                              " packets per second");
         cfg.packet_rate = static_cast<uint64_t>(pps);
     }
     if (!link || *link == 0) return;

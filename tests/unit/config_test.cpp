@@ -677,6 +677,9 @@ TEST(ConfigRate, ErrorsNameTheKey) {
     expect_msg(resolved("40%", 0), {"traffic_config.packet_rate", "40%", "does not report its link speed"});
     EXPECT_EQ(resolved("11Gbps", std::nullopt), "");  // no port: not checked
     expect_msg(resolved("0.1bps", std::nullopt), {"traffic_config.packet_rate", "less than one"});
+    // Found by fuzzing: a huge bit rate overflowed the conversion to pps.
+    expect_msg(resolved("307445734561888888888888888888258605bps", std::nullopt),
+               {"traffic_config.packet_rate", "over 1e+10 packets per second"});
     for (const char* bad : {"1.5pps", "0%", "101%", "5 Gbps", "5Gbit", "-5Gbps", "fast", "%", "Gbps"})
         expect_msg(yaml_error(std::string("traffic_config:\n  packet_rate: \"") + bad + "\"\n"),
                    {"config.yaml:2:", "traffic_config.packet_rate"});
