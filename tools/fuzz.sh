@@ -51,13 +51,16 @@ artifacts=$(cd "$artifacts" && pwd)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export EBT_PRESETS_DIR=$PWD/presets
+# A fixed seed: CI repeats the exploration a developer already ran (so a
+# green local run predicts CI); EBT_FUZZ_SEED=0 lets libFuzzer pick one.
+seed=${EBT_FUZZ_SEED:-1}
 
 run_one() {  # run_one TARGET: fuzz for time_s, log in $scratch/TARGET.log
   local t=$1
   mkdir -p "$scratch/$t"
   cp -r "tests/fuzz/corpus/$t/." "$scratch/$t/"
   "$build/tests/fuzz/$t" "$scratch/$t" \
-    -max_total_time="$time_s" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -max_total_time="$time_s" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -seed="$seed" \
     -artifact_prefix="$artifacts/$t-" >"$scratch/$t.log" 2>&1
 }
 
