@@ -176,13 +176,22 @@ json::value size_json(const TestConfig& c) {
 }
 
 // The text form of a bps/% rate for JSON (reads back to the same value).
+// Shortest fixed-notation text that reads back the same: rate strings are
+// parsed without exponents, so "5e-04%" must be written "0.0005%" (fuzzing
+// found the round trip failing).
+std::string fixed_text(double d) {
+    char buf[512];
+    auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+    return std::string(buf, r.ptr);
+}
+
 std::string rate_text(const TestConfig& c) {
-    if (c.rate_percent > 0) return num_text(c.rate_percent) + "%";
+    if (c.rate_percent > 0) return fixed_text(c.rate_percent) + "%";
     for (const auto& [name, div] : {std::pair{"Tbps", 1e12}, {"Gbps", 1e9}, {"Mbps", 1e6}, {"kbps", 1e3}}) {
         const double v = c.rate_bps / div;
-        if (v >= 1 && v * div == c.rate_bps) return num_text(v) + name;
+        if (v >= 1 && v * div == c.rate_bps) return fixed_text(v) + name;
     }
-    return num_text(c.rate_bps) + "bps";
+    return fixed_text(c.rate_bps) + "bps";
 }
 
 bool valid_ifname(const std::string& s) {
