@@ -6,7 +6,7 @@
 #          test again, the DPDK ones included
 #   fuzz   build-fuzz/ (clang, libFuzzer + ASan + UBSan): each target replays
 #          its committed corpus (meson test), then tools/fuzz.sh runs each
-#          target for EBT_FUZZ_TIME seconds (default 60)
+#          target for EBT_FUZZ_TIME seconds (default 0: opt-in, see below)
 #   tidy   tools/tidy.sh: clang-tidy (.clang-tidy) over the C++ sources
 #          (not in the default list yet: --stages plain,asan,fuzz,tidy)
 # Usage: tools/test.sh [--stages plain,asan,fuzz[,tidy]] [MESON-TEST-ARGS...]
