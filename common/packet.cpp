@@ -107,6 +107,21 @@ void build_frame(uint8_t* buf, const FrameSpec& spec, uint32_t flow_id) {
     store_be16(udp + 6, udp_ipv4_checksum(fa.src_ip, spec.dst_ip, udp, udp_len));
 }
 
+std::optional<TestHeader> parse_test_header(const uint8_t* payload, size_t len) {
+    if (payload == nullptr || len < kTestHdrLen) return std::nullopt;
+    const uint8_t* th = payload;
+    if (load_be16(th + offsetof(struct ebt_test_hdr, magic)) != EBT_MAGIC) return std::nullopt;
+    if (th[offsetof(struct ebt_test_hdr, version)] != EBT_VERSION) return std::nullopt;
+    TestHeader h;
+    h.test_id = load_be16(th + offsetof(struct ebt_test_hdr, test_id));
+    h.flow_id = load_be16(th + offsetof(struct ebt_test_hdr, flow_id));
+    h.seq = load_be32(th + offsetof(struct ebt_test_hdr, seq));
+    h.tx_ns = static_cast<uint64_t>(load_be16(th + offsetof(struct ebt_test_hdr, tx_ns_hi))) << 32 |
+              load_be32(th + offsetof(struct ebt_test_hdr, tx_ns_lo));
+    h.flags = th[offsetof(struct ebt_test_hdr, flags)];
+    return h;
+}
+
 std::optional<ParsedTestPacket> parse_test_frame(const uint8_t* frame, size_t len) {
     if (frame == nullptr || len < kEthHdrLen) return std::nullopt;
     size_t off = 12;
@@ -140,17 +155,15 @@ std::optional<ParsedTestPacket> parse_test_frame(const uint8_t* frame, size_t le
     if (udp_len < kUdpHdrLen + kTestHdrLen || udp_len > ip_payload) return std::nullopt;
 
     // Test header
-    const uint8_t* th = udp + kUdpHdrLen;
-    if (load_be16(th + offsetof(struct ebt_test_hdr, magic)) != EBT_MAGIC) return std::nullopt;
-    if (th[offsetof(struct ebt_test_hdr, version)] != EBT_VERSION) return std::nullopt;
+    const auto hdr = parse_test_header(udp + kUdpHdrLen, udp_len - kUdpHdrLen);
+    if (!hdr) return std::nullopt;
 
     ParsedTestPacket p;
-    p.test_id = load_be16(th + offsetof(struct ebt_test_hdr, test_id));
-    p.flow_id = load_be16(th + offsetof(struct ebt_test_hdr, flow_id));
-    p.seq = load_be32(th + offsetof(struct ebt_test_hdr, seq));
-    p.tx_ns = static_cast<uint64_t>(load_be16(th + offsetof(struct ebt_test_hdr, tx_ns_hi))) << 32 |
-              load_be32(th + offsetof(struct ebt_test_hdr, tx_ns_lo));
-    p.flags = th[offsetof(struct ebt_test_hdr, flags)];
+    p.test_id = hdr->test_id;
+    p.flow_id = hdr->flow_id;
+    p.seq = hdr->seq;
+    p.tx_ns = hdr->tx_ns;
+    p.flags = hdr->flags;
     p.frame_len = static_cast<uint32_t>(len);
     p.src_ip = load_be32(ip + 12);
     p.dst_ip = load_be32(ip + 16);

@@ -133,6 +133,21 @@ inline void stamp_frame(uint8_t* frame, uint32_t seq, uint64_t tx_ns) {
     std::memcpy(frame + kCsumOff, &out, 2);
 }
 
+// The test header's fields in host order.
+struct TestHeader {
+    uint16_t test_id = 0;
+    uint16_t flow_id = 0;
+    uint32_t seq = 0;
+    uint64_t tx_ns = 0;         // 48 bits
+    uint8_t flags = 0;          // EBT_FLAG_*
+};
+
+// The one userspace decoder of struct ebt_test_hdr: `payload` is the UDP
+// payload (len bytes).  nullopt when it is shorter than the header or its
+// magic or version are not ours.  parse_test_frame() and the baseline
+// receiver (which gets UDP payloads from recvmmsg) both use it.
+std::optional<TestHeader> parse_test_header(const uint8_t* payload, size_t len);
+
 struct ParsedTestPacket {
     uint16_t test_id = 0;
     uint16_t flow_id = 0;
