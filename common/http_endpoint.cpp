@@ -28,8 +28,9 @@ public:
         if (finished_ != nullptr) *finished_ = true;
     }
 
-    void start(const std::string& initial, Clock::duration timeout) {
-        const auto n = asio::buffer_copy(buffer_.prepare(initial.size()), asio::buffer(initial));
+    void start(std::string_view initial, Clock::duration timeout) {
+        const auto n =
+            asio::buffer_copy(buffer_.prepare(initial.size()), asio::buffer(initial.data(), initial.size()));
         buffer_.commit(n);
         parser_.header_limit(16 * 1024);
         timer_.expires_after(timeout);
@@ -98,33 +99,33 @@ private:
     asio::steady_timer timer_;
     Handler handler_;
     bool* finished_;
-    beast::flat_buffer buffer_{64 * 1024};
+    beast::flat_buffer buffer_{std::size_t{64} * 1024};
     bhttp::request_parser<bhttp::empty_body> parser_;
     bhttp::response<bhttp::string_body> res_;
     std::optional<bhttp::response_serializer<bhttp::string_body>> serializer_;
     bool head_ = false;
 };
 
-void start(asio::ip::tcp::socket socket, std::string initial, Handler handler, Clock::duration timeout,
+void start(asio::ip::tcp::socket socket, std::string_view initial, Handler handler, Clock::duration timeout,
            bool* finished) {
     std::make_shared<Connection>(std::move(socket), std::move(handler), finished)->start(initial, timeout);
 }
 
 }  // namespace
 
-bool looks_like_http(std::string_view b) {
-    return b.rfind("GET ", 0) == 0 || b.rfind("HEAD", 0) == 0 || b.rfind("POST", 0) == 0 ||
-           b.rfind("PUT ", 0) == 0 || b.rfind("DELE", 0) == 0 || b.rfind("OPTI", 0) == 0;
+bool looks_like_http(std::string_view first_bytes) {
+    const auto starts = [&](std::string_view method) { return first_bytes.rfind(method, 0) == 0; };
+    return starts("GET ") || starts("HEAD") || starts("POST") || starts("PUT ") || starts("DELE") || starts("OPTI");
 }
 
-void start_serving(asio::ip::tcp::socket socket, std::string initial, Handler handler, Clock::duration timeout) {
-    start(std::move(socket), std::move(initial), std::move(handler), timeout, nullptr);
+void start_serving(asio::ip::tcp::socket socket, std::string_view initial, Handler handler, Clock::duration timeout) {
+    start(std::move(socket), initial, std::move(handler), timeout, nullptr);
 }
 
-void serve_one(asio::io_context& io, asio::ip::tcp::socket socket, std::string initial, const Handler& handler,
+void serve_one(asio::io_context& io, asio::ip::tcp::socket socket, std::string_view initial, const Handler& handler,
                Clock::duration timeout) {
     bool finished = false;
-    start(std::move(socket), std::move(initial), handler, timeout, &finished);
+    start(std::move(socket), initial, handler, timeout, &finished);
     io.restart();
     while (!finished && io.run_one() > 0) {
     }

@@ -35,11 +35,11 @@ bool looks_like_http(std::string_view first_bytes);
 // request, 404 from the handler for unknown paths) and closes.  The
 // connection keeps itself alive until then or the deadline, whichever comes
 // first; whoever runs the io_context drives it.  Never throws.
-void start_serving(boost::asio::ip::tcp::socket socket, std::string initial, Handler handler,
+void start_serving(boost::asio::ip::tcp::socket socket, std::string_view initial, Handler handler,
                    std::chrono::steady_clock::duration timeout);
 
 // start_serving, then runs io until that connection is finished.
-void serve_one(boost::asio::io_context& io, boost::asio::ip::tcp::socket socket, std::string initial,
+void serve_one(boost::asio::io_context& io, boost::asio::ip::tcp::socket socket, std::string_view initial,
                const Handler& handler, std::chrono::steady_clock::duration timeout);
 
 }  // namespace ebt::http

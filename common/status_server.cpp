@@ -3,7 +3,6 @@
 #include <chrono>
 #include <memory>
 
-#include <boost/asio/post.hpp>
 
 namespace ebt {
 
@@ -30,10 +29,9 @@ StatusServer::StatusServer(const std::string& address, uint16_t port, const Shar
 }
 
 StatusServer::~StatusServer() {
-    asio::post(io_, [this] {
-        boost::system::error_code ignored;
-        acceptor_.close(ignored);
-    });
+    // stop() ends run() at once; the acceptor is closed by its own destructor
+    // after the thread has ended (no posted close: posting can throw, and a
+    // destructor must not).
     io_.stop();
     if (thread_.joinable()) thread_.join();
 }

@@ -33,11 +33,16 @@ done
 if [[ ! -f $build/build.ninja ]]; then
   CC=clang CXX=clang++ meson setup "$build" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 fi
-ninja -C "$build" >/dev/null
-
 if ((${#targets[@]} == 0)); then
   for d in tests/fuzz/corpus/*/; do targets+=("$(basename "$d")"); done
 fi
+for t in "${targets[@]}"; do
+  [[ -d tests/fuzz/corpus/$t ]] || { echo "tools/fuzz.sh: no fuzz target '$t' (no tests/fuzz/corpus/$t/)" >&2; exit 2; }
+done
+# Only the fuzz targets (and what they link): the rest of the build is not
+# needed here.
+build_log=$(ninja -C "$build" "${targets[@]/#/tests/fuzz/}" 2>&1) ||
+  { echo "$build_log" | grep -v '^\[' >&2; echo "tools/fuzz.sh: build failed in $build" >&2; exit 1; }
 for t in "${targets[@]}"; do
   [[ -x $build/tests/fuzz/$t ]] || { echo "tools/fuzz.sh: no fuzz target '$t' in $build/tests/fuzz" >&2; exit 2; }
 done

@@ -40,11 +40,21 @@ log=$(mktemp /tmp/ebt-tidy.XXXXXX)
 trap 'rm -f "$log"' EXIT
 rc=0
 run-clang-tidy -quiet -p "$build" -j "$jobs" "${files[@]}" >"$log" 2>&1 || rc=$?
-# Findings only (run-clang-tidy also echoes each command line).
-grep -E '(warning|error):' "$log" | sort -u || true
-n=$(grep -cE '(warning|error):' "$log" || true)
+# Findings only (run-clang-tidy also echoes each command line), without
+# colour codes; a header finding is reported once, not once per includer.
+findings=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' |
+  sed -E "s|^(.*/)?\.\./||; s|^$PWD/||" | sort -u || true)
+n=0
+if [[ -n $findings ]]; then
+  echo "$findings"
+  n=$(echo "$findings" | wc -l)
+  echo "tidy: findings per check:"
+  echo "$findings" | sed -E 's/.*\[([^],]*)[^]]*\]$/\1/' | sort | uniq -c | sort -rn
+  echo "tidy: findings per file:"
+  echo "$findings" | cut -d: -f1 | sort | uniq -c | sort -rn
+fi
 echo "tidy: ${#files[@]} files, $n findings, $((SECONDS - start)) s"
 if ((rc != 0 || n != 0)); then
-  grep -q -E '(warning|error):' "$log" || tail -40 "$log"
+  ((n != 0)) || tail -40 "$log"
   exit 1
 fi
