@@ -15,11 +15,14 @@
 #include <system_error>
 #include <utility>
 
+#include <arpa/inet.h>
+
 #include <boost/json.hpp>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "cli.hpp"
+#include "packet.hpp"
 
 namespace ebt {
 namespace {
@@ -48,14 +51,25 @@ constexpr const char* kExpectThreads = "expected an integer in 1..64";
 constexpr const char* kExpectPort = "expected a port number in 1..65535";
 constexpr const char* kExpectSeconds = "expected a positive number of seconds";
 constexpr const char* kExpectNonNegSeconds = "expected a non-negative number of seconds";
-constexpr const char* kExpectPps = "expected a non-negative number of packets per second";
 constexpr const char* kExpectIpv4 = "expected a dotted-quad IPv4 address like 198.18.0.2";
 constexpr const char* kExpectMac = "expected a MAC address like 02:00:00:00:00:01, or \"\" to learn it";
 constexpr const char* kExpectIfName = "expected an interface name (at most 15 characters, no '/' or spaces)";
 constexpr const char* kExpectXdpMode = "expected one of auto, native, generic";
-constexpr const char* kExpectPatternType = "expected one of constant, burst";
+constexpr const char* kExpectPatternType = "expected one of constant, burst, ramp, poisson";
+constexpr const char* kExpectPatternPps =
+    "expected whole packets per second (50000, 50kpps, 1.5Mpps)";
 constexpr const char* kExpectMethod = "expected mdns";
 constexpr const char* kExpectNonEmpty = "expected a non-empty string";
+constexpr const char* kExpectIpv6 = "expected an IPv6 address like 2001:2::1";
+constexpr const char* kExpectIpAny = "expected an IPv4 or IPv6 address (198.18.0.1, 2001:2::1)";
+constexpr const char* kExpectIpVersion = "expected 4 or 6";
+constexpr const char* kExpectVlan = "expected a map {id: 1..4094, pcp: 0..7}, or null for untagged frames";
+constexpr const char* kExpectVlanId = "expected a VLAN id in 1..4094";
+constexpr const char* kExpectPcp = "expected a priority (PCP) in 0..7";
+constexpr const char* kExpectFlowSpec = "expected a map of ranges src_ip, dst_ip, src_port, dst_port";
+constexpr const char* kExpectRange = "expected a map {start, count, step}";
+constexpr const char* kExpectAddrStep = "expected a step in 0..4294967295";
+constexpr const char* kExpectPortStep = "expected a step in 0..65535";
 
 // ---------------------------------------------------------------- small helpers
 
@@ -194,6 +208,54 @@ std::string rate_text(const TestConfig& c) {
     return fixed_text(c.rate_bps) + "bps";
 }
 
+// ---------------------------------------------------------------- patterns
+
+bool valid_pattern_type(const std::string& s) {
+    return s == "constant" || s == "burst" || s == "ramp" || s == "poisson";
+}
+
+// The type-specific fields of each pattern type (name, type and duration
+// belong to all).
+std::string pattern_fields(const std::string& type) {
+    if (type == "constant") return "rate";
+    if (type == "poisson") return "rate, seed";
+    if (type == "burst") return "burst_rate, burst_duration, inter_burst_gap";
+    if (type == "ramp") return "from, to, over";
+    return "";
+}
+
+bool pattern_field_applies(const std::string& type, const std::string& field) {
+    const std::string fields = ", " + pattern_fields(type) + ",";
+    return fields.find(", " + field + ",") != std::string::npos;
+}
+
+// One pattern's own rules; {key, message} for the first broken one.
+std::optional<std::pair<std::string, std::string>> check_pattern(const PatternConfig& p, const std::string& key) {
+    auto err = [&](const std::string& field, const std::string& msg) {
+        return std::optional<std::pair<std::string, std::string>>({key + "." + field, msg});
+    };
+    auto finite_nonneg = [](double d) { return std::isfinite(d) && d >= 0; };
+    if (!valid_pattern_type(p.type)) return err("type", std::string(kExpectPatternType) + ", got " + quoted(p.type));
+    if (!finite_nonneg(p.duration)) return err("duration", std::string(kExpectSeconds) + ", got " + num_text(p.duration));
+    if (p.type == "burst") {
+        if (p.burst_rate == 0) return err("burst_rate", "expected a positive number of packets per second for a burst pattern, got 0");
+        if (!finite_nonneg(p.burst_duration) || p.burst_duration == 0)
+            return err("burst_duration", "expected a positive number of seconds for a burst pattern, got " + num_text(p.burst_duration));
+        if (!finite_nonneg(p.inter_burst_gap))
+            return err("inter_burst_gap", std::string(kExpectNonNegSeconds) + ", got " + num_text(p.inter_burst_gap));
+        if (static_cast<double>(p.burst_rate) * p.burst_duration < 0.5)
+            return err("burst_rate", "burst_rate x burst_duration is less than one packet per burst (" +
+                                         std::to_string(p.burst_rate) + " pps x " + num_text(p.burst_duration) + " s)");
+    } else if (p.type == "ramp") {
+        if (!std::isfinite(p.over) || p.over <= 0)
+            return err("over", "expected a positive number of seconds for a ramp pattern, got " + num_text(p.over));
+        if (p.from == 0 && p.to == 0) return err("to", "a ramp from 0 to 0 pps sends nothing: expected from or to > 0");
+        if (p.duration > 0 && p.duration < p.over)
+            return err("duration", "expected at least the ramp's over (" + num_text(p.over) + " s), got " + num_text(p.duration));
+    }
+    return std::nullopt;
+}
+
 bool valid_ifname(const std::string& s) {
     if (s.size() > kIfNameMax) return false;
     return std::none_of(s.begin(), s.end(), [](char c) {
@@ -209,6 +271,54 @@ bool valid_mac_or_empty(const std::string& s) {
 bool valid_ipv4(const std::string& s) {
     uint32_t ip;
     return parse_ipv4(s, ip);
+}
+
+bool valid_ipv6(const std::string& s) {
+    std::array<uint8_t, 16> a;
+    return parse_ipv6(s, a);
+}
+
+bool valid_ip_any(const std::string& s) { return valid_ipv4(s) || valid_ipv6(s); }
+
+// ---------------------------------------------------------------- flow_spec
+
+using KeyError = std::optional<std::pair<std::string, std::string>>;  // {key, message}
+
+// The rules of a flow_spec on its own (the walker, with a line, and
+// validate() share them): a step of 0 only with count 1, at most
+// EBT_MAX_FLOWS flows.  Addresses and overflow need ip_version: validate().
+KeyError flow_spec_shape_error(const FlowSpecConfig& fs, const std::string& path) {
+    auto step_error = [&](const char* name, uint32_t count, uint32_t step) -> KeyError {
+        if (step == 0 && count > 1)
+            return KeyError({path + "." + name + ".step", "expected at least 1 with count " + std::to_string(count) +
+                                                              " (step 0 repeats one value), got 0"});
+        return std::nullopt;
+    };
+    for (const auto& [name, count] : {std::pair{"src_ip", fs.src_ip.count}, {"dst_ip", fs.dst_ip.count},
+                                      {"src_port", fs.src_port.count}, {"dst_port", fs.dst_port.count}})
+        if (count < 1 || count > kFlowsMax)
+            return KeyError({path + "." + name + ".count", std::string(kExpectFlows) + ", got " + std::to_string(count)});
+    if (auto e = step_error("src_ip", fs.src_ip.count, fs.src_ip.step)) return e;
+    if (auto e = step_error("dst_ip", fs.dst_ip.count, fs.dst_ip.step)) return e;
+    if (auto e = step_error("src_port", fs.src_port.count, fs.src_port.step)) return e;
+    if (auto e = step_error("dst_port", fs.dst_port.count, fs.dst_port.step)) return e;
+    if (fs.src_port.step > kPortMax || fs.dst_port.step > kPortMax)
+        return KeyError({path + (fs.src_port.step > kPortMax ? ".src_port" : ".dst_port") + ".step",
+                         std::string(kExpectPortStep) + ", got " + std::to_string(std::max(fs.src_port.step, fs.dst_port.step))});
+    if (fs.flows() > kFlowsMax)
+        return KeyError({path, "its counts make " + std::to_string(fs.src_ip.count) + " x " + std::to_string(fs.dst_ip.count) +
+                                   " x " + std::to_string(fs.src_port.count) + " x " + std::to_string(fs.dst_port.count) +
+                                   " = " + std::to_string(fs.flows()) +
+                                   " flows (src_ip x dst_ip x src_port x dst_port), over the maximum of " +
+                                   std::to_string(kFlowsMax)});
+    return std::nullopt;
+}
+
+// `flows` given next to a flow_spec must be its product.
+std::string flows_conflict(uint64_t flows, const FlowSpecConfig& fs) {
+    return std::to_string(flows) + " conflicts with traffic_config.flow_spec, which makes " +
+           std::to_string(fs.flows()) + " flows (the product of its counts): omit flows or give " +
+           std::to_string(fs.flows());
 }
 
 // ---------------------------------------------------------------- source nodes
@@ -439,25 +549,99 @@ struct Walker {
             {"interface", [&](const Src& v, const std::string& p) { m.interface = get_checked_string(v, p, valid_ifname, kExpectIfName); }},
             {"mac", [&](const Src& v, const std::string& p) { m.mac = get_checked_string(v, p, valid_mac_or_empty, kExpectMac); }},
             {"control_port", [&](const Src& v, const std::string& p) { m.control_port = static_cast<uint16_t>(get_uint(v, p, 1, kPortMax, kExpectPort)); }},
+            {"ipv6", [&](const Src& v, const std::string& p) { m.ipv6 = get_checked_string(v, p, valid_ipv6, kExpectIpv6); }},
         });
+    }
+
+    // traffic_config.flow_spec: up to four ranges {start, count, step}; null = none.
+    std::optional<FlowSpecConfig> flow_spec(const Src& n, const std::string& path) const {
+        if (n.leaf().kind == Leaf::Null) return std::nullopt;
+        if (n.leaf().kind != Leaf::Map) bad(n, path, kExpectFlowSpec);
+        FlowSpecConfig fs;
+        auto count = [&](uint32_t& out) {
+            return [&](const Src& w, const std::string& q) { out = static_cast<uint32_t>(get_uint(w, q, 1, kFlowsMax, kExpectFlows)); };
+        };
+        auto addr = [&](AddrRange& r) {
+            return [&](const Src& v, const std::string& p) {
+                if (v.leaf().kind != Leaf::Map) bad(v, p, kExpectRange);
+                walk_map(v, p, {
+                    {"start", [&](const Src& w, const std::string& q) { r.start = get_checked_string(w, q, valid_ip_any, kExpectIpAny); }},
+                    {"count", count(r.count)},
+                    {"step", [&](const Src& w, const std::string& q) { r.step = static_cast<uint32_t>(get_uint(w, q, 0, UINT32_MAX, kExpectAddrStep)); }},
+                });
+            };
+        };
+        auto port = [&](PortRange& r) {
+            return [&](const Src& v, const std::string& p) {
+                if (v.leaf().kind != Leaf::Map) bad(v, p, kExpectRange);
+                walk_map(v, p, {
+                    {"start", [&](const Src& w, const std::string& q) { r.start = static_cast<uint16_t>(get_uint(w, q, 1, kPortMax, kExpectPort)); }},
+                    {"count", count(r.count)},
+                    {"step", [&](const Src& w, const std::string& q) { r.step = static_cast<uint32_t>(get_uint(w, q, 0, kPortMax, kExpectPortStep)); }},
+                });
+            };
+        };
+        walk_map(n, path, {
+            {"src_ip", addr(fs.src_ip)},
+            {"dst_ip", addr(fs.dst_ip)},
+            {"src_port", port(fs.src_port)},
+            {"dst_port", port(fs.dst_port)},
+        });
+        if (const auto e = flow_spec_shape_error(fs, path)) fail(n.line(), e->first, e->second);
+        return fs;
+    }
+
+    std::optional<VlanConfig> vlan(const Src& n, const std::string& path) const {
+        if (n.leaf().kind == Leaf::Null) return std::nullopt;
+        if (n.leaf().kind != Leaf::Map) bad(n, path, kExpectVlan);
+        VlanConfig vc;
+        bool has_id = false;
+        walk_map(n, path, {
+            {"id", [&](const Src& v, const std::string& p) { vc.id = static_cast<uint16_t>(get_uint(v, p, 1, 4094, kExpectVlanId)); has_id = true; }},
+            {"pcp", [&](const Src& v, const std::string& p) { vc.pcp = static_cast<uint8_t>(get_uint(v, p, 0, 7, kExpectPcp)); }},
+        });
+        if (!has_id) fail(n.line(), path + ".id", std::string("missing: ") + kExpectVlanId);
+        return vc;
+    }
+
+    // A pattern's rate: whole packets per second, as a number or a pps text ("10kpps").
+    uint64_t get_pps(const Src& n, const std::string& path, bool allow_zero) const {
+        Leaf l = n.leaf();
+        if (l.kind == Leaf::String) {
+            TestConfig scratch;
+            if (!parse_rate_text(l.text, scratch) || scratch.rate_max || scratch.rate_bps > 0 || scratch.rate_percent > 0)
+                bad(n, path, kExpectPatternPps);
+            return scratch.packet_rate;
+        }
+        return get_uint(n, path, allow_zero ? 0 : 1, UINT64_MAX, kExpectPatternPps);
     }
 
     PatternConfig pattern(const Src& n, const std::string& path) const {
         PatternConfig pc;
         Leaf l = n.leaf();
-        if (l.kind != Leaf::Map) bad(n, path, "expected a map with name, type, burst_rate, burst_duration, inter_burst_gap");
+        if (l.kind != Leaf::Map) bad(n, path, "expected a map with name, type and the type's fields");
+        std::vector<std::string> seen;
+        auto mark = [&](const std::string& p) { seen.push_back(p.substr(p.rfind('.') + 1)); };
         walk_map(n, path, {
             {"name", [&](const Src& v, const std::string& p) { pc.name = get_string(v, p); }},
             {"type", [&](const Src& v, const std::string& p) {
-                 pc.type = get_checked_string(v, p, [](const std::string& s) { return s == "constant" || s == "burst"; }, kExpectPatternType);
+                 pc.type = get_checked_string(v, p, valid_pattern_type, kExpectPatternType);
              }},
-            {"burst_rate", [&](const Src& v, const std::string& p) { pc.burst_rate = get_double(v, p, true, kExpectPps); }},
-            {"burst_duration", [&](const Src& v, const std::string& p) { pc.burst_duration = get_double(v, p, true, kExpectNonNegSeconds); }},
-            {"inter_burst_gap", [&](const Src& v, const std::string& p) { pc.inter_burst_gap = get_double(v, p, true, kExpectNonNegSeconds); }},
+            {"duration", [&](const Src& v, const std::string& p) { pc.duration = get_double(v, p, false, kExpectSeconds); }},
+            {"rate", [&](const Src& v, const std::string& p) { mark(p); pc.rate = get_pps(v, p, false); }},
+            {"seed", [&](const Src& v, const std::string& p) { mark(p); pc.seed = get_uint(v, p, 0, UINT64_MAX, "expected a non-negative integer seed"); }},
+            {"burst_rate", [&](const Src& v, const std::string& p) { mark(p); pc.burst_rate = get_pps(v, p, true); }},
+            {"burst_duration", [&](const Src& v, const std::string& p) { mark(p); pc.burst_duration = get_double(v, p, true, kExpectNonNegSeconds); }},
+            {"inter_burst_gap", [&](const Src& v, const std::string& p) { mark(p); pc.inter_burst_gap = get_double(v, p, true, kExpectNonNegSeconds); }},
+            {"from", [&](const Src& v, const std::string& p) { mark(p); pc.from = get_pps(v, p, true); }},
+            {"to", [&](const Src& v, const std::string& p) { mark(p); pc.to = get_pps(v, p, true); }},
+            {"over", [&](const Src& v, const std::string& p) { mark(p); pc.over = get_double(v, p, false, kExpectSeconds); }},
         });
-        // A burst needs something to burst with; constant ignores the burst fields.
-        if (pc.type == "burst" && pc.burst_rate <= 0) fail(n.line(), path + ".burst_rate", "expected a positive number of packets per second for a burst pattern, got " + num_text(pc.burst_rate));
-        if (pc.type == "burst" && pc.burst_duration <= 0) fail(n.line(), path + ".burst_duration", "expected a positive number of seconds for a burst pattern, got " + num_text(pc.burst_duration));
+        // A field of another type is a mistake, not something to ignore.
+        for (const auto& k : seen)
+            if (!pattern_field_applies(pc.type, k))
+                fail(n.line(), path + "." + k, "not a field of a " + pc.type + " pattern (" + pattern_fields(pc.type) + ")");
+        if (const auto err = check_pattern(pc, path)) fail(n.line(), err->first, err->second);
         return pc;
     }
 
@@ -478,6 +662,8 @@ struct Walker {
                  });
              }},
             {"traffic_config", [&](const Src& n, const std::string& path) {
+                 int flows_line = -1;     // >= 0: `flows` is in this section
+                 bool spec_here = false;  // `flow_spec` is in this section
                  walk_map(n, path, {
                      {"packet_rate", [&](const Src& v, const std::string& p) {
                           Leaf l = v.leaf();
@@ -504,7 +690,14 @@ struct Walker {
                               cfg.size_imix = false;
                           }
                       }},
-                     {"flows", [&](const Src& v, const std::string& p) { cfg.flows = static_cast<uint32_t>(get_uint(v, p, 1, kFlowsMax, kExpectFlows)); }},
+                     {"flows", [&](const Src& v, const std::string& p) { cfg.flows = static_cast<uint32_t>(get_uint(v, p, 1, kFlowsMax, kExpectFlows)); flows_line = v.line(); }},
+                     {"flow_spec", [&](const Src& v, const std::string& p) { cfg.flow_spec = flow_spec(v, p); spec_here = true; }},
+                     {"ip_version", [&](const Src& v, const std::string& p) {
+                          const uint64_t ver = get_uint(v, p, 4, 6, kExpectIpVersion);
+                          if (ver == 5) bad(v, p, kExpectIpVersion);
+                          cfg.ip_version = static_cast<uint8_t>(ver);
+                      }},
+                     {"vlan", [&](const Src& v, const std::string& p) { cfg.vlan = vlan(v, p); }},
                      {"threads", [&](const Src& v, const std::string& p) { cfg.threads = static_cast<uint32_t>(get_uint(v, p, 1, kThreadsMax, kExpectThreads)); }},
                      {"src_port", [&](const Src& v, const std::string& p) { cfg.src_port = static_cast<uint16_t>(get_uint(v, p, 1, kPortMax, kExpectPort)); }},
                      {"dst_port", [&](const Src& v, const std::string& p) { cfg.dst_port = static_cast<uint16_t>(get_uint(v, p, 1, kPortMax, kExpectPort)); }},
@@ -515,6 +708,12 @@ struct Walker {
                           cfg.patterns = std::move(out);
                       }},
                  });
+                 // A flow_spec sets the flow count; `flows` beside it must agree.
+                 if (spec_here && cfg.flow_spec) {
+                     if (flows_line >= 0 && cfg.flows != cfg.flow_spec->flows())
+                         fail(flows_line, path + ".flows", flows_conflict(cfg.flows, *cfg.flow_spec));
+                     cfg.flows = static_cast<uint32_t>(cfg.flow_spec->flows());
+                 }
              }},
             {"network_config", [&](const Src& n, const std::string& path) {
                  walk_map(n, path, {
@@ -600,7 +799,12 @@ void apply_overrides(TestConfig& cfg, const ConfigOverrides& o) {
     }
     if (o.duration) cfg.duration_s = flag_seconds("--duration", *o.duration);
     if (o.size && !parse_size_text(*o.size, cfg)) flag_fail("--size", kExpectSize, *o.size);
-    if (o.flows) cfg.flows = static_cast<uint32_t>(flag_uint("--flows", *o.flows, 1, kFlowsMax, kExpectFlows));
+    if (o.flows) {
+        const uint64_t n = flag_uint("--flows", *o.flows, 1, kFlowsMax, kExpectFlows);
+        if (cfg.flow_spec && n != cfg.flow_spec->flows())
+            throw ConfigError("--flows: " + flows_conflict(n, *cfg.flow_spec));
+        cfg.flows = static_cast<uint32_t>(n);
+    }
     if (o.threads) cfg.threads = static_cast<uint32_t>(flag_uint("--threads", *o.threads, 1, kThreadsMax, kExpectThreads));
     if (o.name) {
         if (o.name->empty()) flag_fail("--name", kExpectNonEmpty, *o.name);
@@ -630,7 +834,23 @@ void apply_overrides(TestConfig& cfg, const ConfigOverrides& o) {
 // ---------------------------------------------------------------- JSON out
 
 json::object machine_json(const MachineConfig& m) {
-    return {{"ip", m.ip}, {"interface", m.interface}, {"mac", m.mac}, {"control_port", m.control_port}};
+    return {{"ip", m.ip}, {"interface", m.interface}, {"mac", m.mac}, {"control_port", m.control_port}, {"ipv6", m.ipv6}};
+}
+
+// flow_spec with its defaults resolved (so results say which addresses were
+// sent), or null; vlan likewise.
+json::value flow_spec_json(const TestConfig& c) {
+    if (!c.flow_spec) return nullptr;
+    const FlowSpecConfig fs = resolved_flow_spec(c);
+    auto addr = [](const AddrRange& r) { return json::object{{"start", r.start}, {"count", r.count}, {"step", r.step}}; };
+    auto port = [](const PortRange& r) { return json::object{{"start", r.start}, {"count", r.count}, {"step", r.step}}; };
+    return json::object{{"src_ip", addr(fs.src_ip)}, {"dst_ip", addr(fs.dst_ip)},
+                        {"src_port", port(fs.src_port)}, {"dst_port", port(fs.dst_port)}};
+}
+
+json::value vlan_json(const TestConfig& c) {
+    if (!c.vlan) return nullptr;
+    return json::object{{"id", c.vlan->id}, {"pcp", c.vlan->pcp}};
 }
 
 }  // namespace
@@ -654,6 +874,28 @@ bool parse_ipv4(const std::string& text, uint32_t& host_order_out) {
     if (i != text.size()) return false;
     host_order_out = ip;
     return true;
+}
+
+bool parse_ipv6(const std::string& text, std::array<uint8_t, 16>& out) {
+    // inet_pton: the RFC 4291 text forms, no zone index, no surrounding space.
+    std::array<uint8_t, 16> a;
+    if (text.find('\0') != std::string::npos || inet_pton(AF_INET6, text.c_str(), a.data()) != 1) return false;
+    out = a;
+    return true;
+}
+
+uint32_t min_packet_size(const TestConfig& cfg) {
+    return min_frame_len(cfg.ip_version, cfg.vlan.has_value());
+}
+
+FlowSpecConfig resolved_flow_spec(const TestConfig& cfg) {
+    FlowSpecConfig fs = cfg.flow_spec.value_or(FlowSpecConfig{});
+    const bool v6 = cfg.ip_version == 6;
+    if (fs.src_ip.start.empty()) fs.src_ip.start = v6 ? cfg.src_machine.ipv6 : cfg.src_machine.ip;
+    if (fs.dst_ip.start.empty()) fs.dst_ip.start = v6 ? cfg.dst_machine.ipv6 : cfg.dst_machine.ip;
+    if (fs.src_port.start == 0) fs.src_port.start = cfg.src_port;
+    if (fs.dst_port.start == 0) fs.dst_port.start = cfg.dst_port;
+    return fs;
 }
 
 bool parse_mac(const std::string& text, uint8_t out[6]) {
@@ -796,6 +1038,68 @@ void apply_yaml_file(TestConfig& cfg, const std::string& path) {
     apply_yaml_text(cfg, ss.str(), path);
 }
 
+namespace {
+
+// ip_version, vlan, flow_spec and the frame sizes they allow (the machines'
+// addresses are checked before).
+void validate_addressing(const TestConfig& c) {
+    if (c.ip_version != 4 && c.ip_version != 6)
+        throw ConfigError("traffic_config.ip_version: " + std::string(kExpectIpVersion) + ", got " + std::to_string(c.ip_version));
+    if (c.vlan && (c.vlan->id < 1 || c.vlan->id > 4094))
+        throw ConfigError("traffic_config.vlan.id: " + std::string(kExpectVlanId) + ", got " + std::to_string(c.vlan->id));
+    if (c.vlan && c.vlan->pcp > 7)
+        throw ConfigError("traffic_config.vlan.pcp: " + std::string(kExpectPcp) + ", got " + std::to_string(c.vlan->pcp));
+
+    const bool v6 = c.ip_version == 6;
+    const uint32_t min = min_packet_size(c);
+    const std::string layout = std::string(v6 ? "IPv6" : "IPv4") + (c.vlan ? " with a VLAN tag" : "");
+    auto too_small = [&](uint32_t size, const std::string& what) {
+        if (size < min)
+            throw ConfigError("traffic_config.packet_size: " + what + std::to_string(size) + "-byte frames are below the " +
+                              std::to_string(min) + "-byte minimum for " + layout +
+                              " (60 for IPv4, +20 for IPv6, +4 for a VLAN tag)");
+    };
+    if (c.size_mix.empty()) too_small(c.packet_size, "");
+    for (const auto& m : c.size_mix) too_small(m.size, c.size_imix ? "imix's " : "the size mix's ");
+
+    if (!c.flow_spec) return;
+    const std::string path = "traffic_config.flow_spec";
+    if (const auto e = flow_spec_shape_error(*c.flow_spec, path)) throw ConfigError(e->first + ": " + e->second);
+    if (c.flows != c.flow_spec->flows()) throw ConfigError("traffic_config.flows: " + flows_conflict(c.flows, *c.flow_spec));
+    const FlowSpecConfig fs = resolved_flow_spec(c);
+    auto addr = [&](const AddrRange& r, const char* name) {
+        const std::string key = path + "." + name;
+        std::array<uint8_t, 16> a6{};
+        uint32_t base = 0;
+        if (v6 ? !parse_ipv6(r.start, a6) : !parse_ipv4(r.start, base))
+            throw ConfigError(key + ".start: " + (v6 ? kExpectIpv6 : kExpectIpv4) + " (ip_version is " +
+                              std::to_string(c.ip_version) + "), got " + quoted(r.start));
+        if (v6) base = ipv6_low32(a6);
+        const uint64_t last = base + uint64_t{r.count - 1} * r.step;
+        if (last <= UINT32_MAX) return;
+        std::string limit = "255.255.255.255";
+        if (v6) {
+            std::fill(a6.begin() + 12, a6.end(), uint8_t{0xFF});
+            limit = format_ipv6(a6) + " (an IPv6 range varies only the low 32 bits of the address)";
+        }
+        throw ConfigError(key + ": start " + r.start + " + (count " + std::to_string(r.count) + " - 1) x step " +
+                          std::to_string(r.step) + " is past " + limit);
+    };
+    auto port = [&](const PortRange& r, const char* name) {
+        const uint64_t last = r.start + uint64_t{r.count - 1} * r.step;
+        if (last > kPortMax)
+            throw ConfigError(path + "." + name + ": start " + std::to_string(r.start) + " + (count " +
+                              std::to_string(r.count) + " - 1) x step " + std::to_string(r.step) + " = " +
+                              std::to_string(last) + " is past 65535");
+    };
+    addr(fs.src_ip, "src_ip");
+    addr(fs.dst_ip, "dst_ip");
+    port(fs.src_port, "src_port");
+    port(fs.dst_port, "dst_port");
+}
+
+}  // namespace
+
 void validate(const TestConfig& c) {
     auto fail = [](const std::string& key, const char* expect, const std::string& got) {
         throw ConfigError(key + ": " + expect + ", got " + got);
@@ -818,24 +1122,35 @@ void validate(const TestConfig& c) {
     if (c.threads < 1 || c.threads > kThreadsMax) fail("traffic_config.threads", kExpectThreads, std::to_string(c.threads));
     if (c.src_port == 0) fail("traffic_config.src_port", kExpectPort, "0");
     if (c.dst_port == 0) fail("traffic_config.dst_port", kExpectPort, "0");
+    // Patterns run in sequence: each for its duration (a ramp: its `over`
+    // without one); only the last may omit it and then takes the rest of the
+    // test; together they must fit test_config.duration.
+    double pattern_s = 0;
     for (size_t i = 0; i < c.patterns.size(); ++i) {
         const PatternConfig& p = c.patterns[i];
-        std::string key = "traffic_config.patterns[" + std::to_string(i) + "]";
-        if (p.type != "constant" && p.type != "burst") fail(key + ".type", kExpectPatternType, quoted(p.type));
-        auto nonneg = [](double d) { return std::isfinite(d) && d >= 0; };
-        if (!nonneg(p.burst_rate) || (p.type == "burst" && p.burst_rate == 0)) fail(key + ".burst_rate", kExpectPps, num_text(p.burst_rate));
-        if (!nonneg(p.burst_duration) || (p.type == "burst" && p.burst_duration == 0)) fail(key + ".burst_duration", kExpectNonNegSeconds, num_text(p.burst_duration));
-        if (!nonneg(p.inter_burst_gap)) fail(key + ".inter_burst_gap", kExpectNonNegSeconds, num_text(p.inter_burst_gap));
+        const std::string key = "traffic_config.patterns[" + std::to_string(i) + "]";
+        if (const auto err = check_pattern(p, key)) throw ConfigError(err->first + ": " + err->second);
+        if (p.duration == 0 && p.type != "ramp" && i + 1 < c.patterns.size())
+            throw ConfigError(key + ".duration: expected a positive number of seconds (only the last pattern may "
+                              "omit it and take the rest of the test)");
+        pattern_s += p.duration > 0 ? p.duration : p.type == "ramp" ? p.over : 0;
     }
+    if (pattern_s > c.duration_s * (1 + 1e-9))
+        throw ConfigError("traffic_config.patterns: the patterns last " + num_text(pattern_s) +
+                          " s, longer than test_config.duration " + num_text(c.duration_s) + " s");
+    if (!c.patterns.empty() && c.rate_max)
+        throw ConfigError("traffic_config.patterns: patterns need a paced rate, not traffic_config.packet_rate \"max\"");
 
     auto machine = [&](const MachineConfig& m, const std::string& key) {
         if (!valid_ipv4(m.ip)) fail(key + ".ip", kExpectIpv4, quoted(m.ip));
         if (!valid_ifname(m.interface)) fail(key + ".interface", kExpectIfName, quoted(m.interface));
         if (!valid_mac_or_empty(m.mac)) fail(key + ".mac", kExpectMac, quoted(m.mac));
         if (m.control_port == 0) fail(key + ".control_port", kExpectPort, "0");
+        if (!valid_ipv6(m.ipv6)) fail(key + ".ipv6", kExpectIpv6, quoted(m.ipv6));
     };
     machine(c.src_machine, "network_config.src_machine");
     machine(c.dst_machine, "network_config.dst_machine");
+    validate_addressing(c);
     if (c.xdp_mode != "auto" && c.xdp_mode != "native" && c.xdp_mode != "generic")
         fail("network_config.xdp_mode", kExpectXdpMode, quoted(c.xdp_mode));
     if (c.discovery.method != "mdns") fail("network_config.discovery.method", kExpectMethod, quoted(c.discovery.method));
@@ -896,14 +1211,25 @@ void resolve_rate(TestConfig& cfg, std::optional<uint64_t> link) {
     // On the wire every frame takes its L1 bits, whatever layer the rate was
     // given at; allow the half frame per second of rounding.
     const double l1_frame = mean_frame_size(cfg) * 8 + static_cast<double>(frame_bits(0, "l1"));
-    const double l1 = static_cast<double>(cfg.packet_rate) * l1_frame;
     const double link_bps = static_cast<double>(link_speed_mbps) * 1e6;
-    if (l1 > link_bps + l1_frame / 2)
-        throw ConfigError(std::string(kKey) + ": " + std::to_string(cfg.packet_rate) + " pps of " +
-                          (cfg.size_mix.empty() ? std::to_string(cfg.packet_size) : num_text(mean_frame_size(cfg))) +
-                          "-byte frames is " + num_text(l1 / 1e6) +
-                          " Mbit/s at L1, over the port's link speed of " + std::to_string(link_speed_mbps) +
-                          " Mbit/s");
+    auto check = [&](const std::string& key, uint64_t pps) {
+        const double l1 = static_cast<double>(pps) * l1_frame;
+        if (l1 > link_bps + l1_frame / 2)
+            throw ConfigError(key + ": " + std::to_string(pps) + " pps of " +
+                              (cfg.size_mix.empty() ? std::to_string(cfg.packet_size) : num_text(mean_frame_size(cfg))) +
+                              "-byte frames is " + num_text(l1 / 1e6) +
+                              " Mbit/s at L1, over the port's link speed of " + std::to_string(link_speed_mbps) +
+                              " Mbit/s");
+    };
+    check(kKey, cfg.packet_rate);
+    // Every pattern's highest rate too.
+    for (size_t i = 0; i < cfg.patterns.size(); ++i) {
+        const PatternConfig& p = cfg.patterns[i];
+        const std::string key = "traffic_config.patterns[" + std::to_string(i) + "].";
+        if (p.type == "burst") check(key + "burst_rate", p.burst_rate);
+        if (p.type == "ramp") check(key + (p.from > p.to ? "from" : "to"), std::max(p.from, p.to));
+        if ((p.type == "constant" || p.type == "poisson") && p.rate > 0) check(key + "rate", p.rate);
+    }
 }
 
 TestConfig resolve_config(const std::string& config_file, const std::string& preset,
@@ -925,9 +1251,24 @@ TestConfig resolve_config(const std::string& config_file, const std::string& pre
 
 json::object to_json(const TestConfig& c) {
     json::array patterns;
-    for (const auto& p : c.patterns)
-        patterns.push_back(json::object{{"name", p.name}, {"type", p.type}, {"burst_rate", p.burst_rate},
-                                        {"burst_duration", p.burst_duration}, {"inter_burst_gap", p.inter_burst_gap}});
+    for (const auto& p : c.patterns) {
+        // Only the type's own fields: the loader refuses the others.
+        json::object o{{"name", p.name}, {"type", p.type}};
+        if (p.duration > 0) o["duration"] = p.duration;
+        if ((p.type == "constant" || p.type == "poisson") && p.rate > 0) o["rate"] = p.rate;
+        if (p.type == "poisson" && p.seed) o["seed"] = *p.seed;
+        if (p.type == "burst") {
+            o["burst_rate"] = p.burst_rate;
+            o["burst_duration"] = p.burst_duration;
+            o["inter_burst_gap"] = p.inter_burst_gap;
+        }
+        if (p.type == "ramp") {
+            o["from"] = p.from;
+            o["to"] = p.to;
+            o["over"] = p.over;
+        }
+        patterns.push_back(std::move(o));
+    }
     json::array metrics;
     for (const auto& m : c.metrics) metrics.push_back(json::string(m));
 
@@ -938,6 +1279,7 @@ json::object to_json(const TestConfig& c) {
         {"test_config", {{"name", c.name}, {"duration", c.duration_s}, {"results_dir", c.results_dir}}},
         {"traffic_config", {{"packet_rate", rate}, {"rate_layer", c.rate_layer}, {"packet_size", size_json(c)}, {"flows", c.flows},
                             {"threads", c.threads}, {"src_port", c.src_port}, {"dst_port", c.dst_port},
+                            {"flow_spec", flow_spec_json(c)}, {"ip_version", c.ip_version}, {"vlan", vlan_json(c)},
                             {"patterns", std::move(patterns)}}},
         {"network_config", {{"src_machine", machine_json(c.src_machine)},
                             {"dst_machine", machine_json(c.dst_machine)},

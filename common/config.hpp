@@ -4,6 +4,7 @@
 // in results.json, through to_json/config_from_json.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -26,14 +27,55 @@ struct MachineConfig {
     std::string interface;   // may be empty for src_machine
     std::string mac;         // "" = learn it (dst: from the receiver's ready message)
     uint16_t control_port = 8080;
+    std::string ipv6;        // IPv6 address for traffic_config.ip_version 6, validated
 };
 
+// traffic_config.flow_spec (pktgen's range mode): one range per field, values
+// start, start + step, ..., start + (count - 1) * step.  The flows are every
+// combination (the product of the counts), numbered with the source port
+// varying fastest, then the destination port, the source address and the
+// destination address: the one definition is ebt::flow_address()
+// (common/packet.hpp).  An absent range is the base value alone.
+struct AddrRange {
+    std::string start;       // "" = the machine's address (ip, or ipv6 with ip_version 6);
+                             // IPv6: the range varies the low 32 bits only
+    uint32_t count = 1;      // 1..65536
+    uint32_t step = 1;       // 0 only with count 1
+    bool operator==(const AddrRange&) const = default;
+};
+struct PortRange {
+    uint16_t start = 0;      // 0 = traffic_config.src_port / dst_port
+    uint32_t count = 1;      // 1..65536
+    uint32_t step = 1;       // 0..65535; 0 only with count 1
+    bool operator==(const PortRange&) const = default;
+};
+struct FlowSpecConfig {
+    AddrRange src_ip, dst_ip;
+    PortRange src_port, dst_port;
+    uint64_t flows() const { return uint64_t{src_ip.count} * dst_ip.count * src_port.count * dst_port.count; }
+    bool operator==(const FlowSpecConfig&) const = default;
+};
+
+// traffic_config.vlan: one 802.1Q tag on every frame.
+struct VlanConfig {
+    uint16_t id = 0;         // 1..4094
+    uint8_t pcp = 0;         // 0..7
+    bool operator==(const VlanConfig&) const = default;
+};
+
+// One entry of traffic_config.patterns, run in sequence (the schedule:
+// generator/pattern_schedule.hpp).  Rates are whole packets per second.
 struct PatternConfig {
     std::string name;
-    std::string type = "constant";   // constant | burst (others arrive with issue 3)
-    double burst_rate = 0;           // pps while bursting
-    double burst_duration = 0;       // s
-    double inter_burst_gap = 0;      // s
+    std::string type = "constant";   // constant | burst | ramp | poisson
+    uint64_t burst_rate = 0;         // burst: pps while bursting
+    double burst_duration = 0;       // burst: s on
+    double inter_burst_gap = 0;      // burst: s silent between bursts
+    uint64_t rate = 0;               // constant, poisson (mean): pps; 0 = traffic_config.packet_rate
+    uint64_t from = 0, to = 0;       // ramp: pps at the start and at the end
+    double over = 0;                 // ramp: s from `from` to `to`
+    double duration = 0;             // s; 0 = a ramp's `over`, or (last pattern) the rest of the test
+    std::optional<uint64_t> seed = std::nullopt;  // poisson: PRNG seed; dpdk-gen picks and records one if unset
 };
 
 // One entry of a frame size mix: frames of `size` bytes (without FCS) in
@@ -81,15 +123,19 @@ struct TestConfig {
     std::vector<SizeWeight> size_mix;  // empty: every frame is packet_size; else sizes sent
                                        // in proportion to their weights ("imix" or a list)
     bool size_imix = false;          // size_mix is the standard IMIX (kept as "imix" in JSON)
-    uint32_t flows = 4;              // 1..65536
+    uint32_t flows = 4;              // 1..65536; with flow_spec: its product
+    std::optional<FlowSpecConfig> flow_spec;  // none: `flows` UDP source ports from src_port
+    uint8_t ip_version = 4;          // 4 or 6 (addresses: network_config.*.ipv6)
+    std::optional<VlanConfig> vlan;  // none: untagged
     uint32_t threads = 1;            // TX lcores, >= 1
     uint16_t src_port = 10000;       // UDP source port of flow 0; flow i uses src_port + i
     uint16_t dst_port = 9;           // UDP destination port (discard)
     std::vector<PatternConfig> patterns;
 
     // network_config
-    MachineConfig src_machine{"198.18.0.1", "", "", 8080};
-    MachineConfig dst_machine{"198.18.0.2", "eth0", "", 8080};
+    // IPv6 defaults: the benchmarking prefix 2001:2::/48 (RFC 5180).
+    MachineConfig src_machine{"198.18.0.1", "", "", 8080, "2001:2::1"};
+    MachineConfig dst_machine{"198.18.0.2", "eth0", "", 8080, "2001:2::2"};
     std::string xdp_mode = "auto";   // auto | native | generic
     DiscoveryConfig discovery;
 
@@ -161,6 +207,16 @@ void resolve_rate(TestConfig& cfg, std::optional<uint64_t> link_speed_mbps);
 // Helpers shared by validation and the packet builder.
 bool parse_ipv4(const std::string& text, uint32_t& host_order_out);
 bool parse_mac(const std::string& text, uint8_t out[6]);
+bool parse_ipv6(const std::string& text, std::array<uint8_t, 16>& out);
+
+// The smallest frame (without FCS) that holds the test header in the
+// configured layout: 60 for IPv4, +20 for IPv6, +4 with a VLAN tag.
+uint32_t min_packet_size(const TestConfig& cfg);
+
+// flow_spec with every default filled in (starts from the machines'
+// addresses for ip_version and from src_port/dst_port); a single-value
+// spec when the config has none.  to_json writes this form.
+FlowSpecConfig resolved_flow_spec(const TestConfig& cfg);
 
 // JSON form (the control protocol's configure message and results.json "config").
 boost::json::object to_json(const TestConfig& cfg);

@@ -12,6 +12,7 @@ struct State {
     std::mutex mutex;
     std::string program = "ebpf-test";
     bool verbose = false;
+    bool quiet = false;
     std::FILE* file = nullptr;
 };
 
@@ -42,6 +43,11 @@ void set_verbose(bool verbose) {
     state().verbose = verbose;
 }
 
+void set_quiet(bool quiet) {
+    std::lock_guard lock(state().mutex);
+    state().quiet = quiet;
+}
+
 bool open_file(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "a");
     if (f == nullptr) {
@@ -66,7 +72,7 @@ void write(Level level, std::string_view message) {
     if (level == Level::Debug && !s.verbose) return;
     const std::string line = now_iso8601() + " " + s.program + " " + level_name(level) + " " +
                              std::string(message) + "\n";
-    std::fputs(line.c_str(), stderr);
+    if (!s.quiet || level == Level::Warn || level == Level::Error) std::fputs(line.c_str(), stderr);
     if (s.file != nullptr) {
         std::fputs(line.c_str(), s.file);
         std::fflush(s.file);

@@ -14,6 +14,8 @@ enum class Level { Debug, Info, Warn, Error };
 void set_program(std::string_view name);
 // --verbose: Debug lines are printed too.
 void set_verbose(bool verbose);
+// --quiet: Debug and Info lines go only to the log file, not to stderr.
+void set_quiet(bool quiet);
 // Start copying every line to this file (appending).  Returns false (and
 // logs a warning) if it cannot be opened.
 bool open_file(const std::string& path);

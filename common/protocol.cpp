@@ -43,9 +43,12 @@ bool run_io_until(asio::io_context& io, const bool& done, std::chrono::steady_cl
 
 std::string encode_frame(const json::object& message) {
     const std::string body = json::serialize(message);
-    if (body.empty() || body.size() > kMaxFrameBytes)
+    const auto* t = message.if_contains("type");
+    const std::size_t limit =
+        t != nullptr && t->is_string() && t->as_string() == "results" ? kMaxResultsFrameBytes : kMaxFrameBytes;
+    if (body.empty() || body.size() > limit)
         throw ProtocolError("message of " + std::to_string(body.size()) + " bytes exceeds the " +
-                            std::to_string(kMaxFrameBytes) + "-byte frame limit");
+                            std::to_string(limit) + "-byte frame limit");
     std::string frame(kLengthPrefixBytes, '\0');
     const auto n = static_cast<uint32_t>(body.size());
     frame[0] = static_cast<char>(n >> 24);
@@ -64,9 +67,8 @@ std::optional<json::object> FrameDecoder::next() {
     const uint32_t n = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
     // Checked before waiting for (or keeping) the body: a huge declared
     // length costs nothing.
-    if (n == 0 || n > kMaxFrameBytes)
-        throw ProtocolError("frame length " + std::to_string(n) + " outside 1.." +
-                            std::to_string(kMaxFrameBytes));
+    if (n == 0 || n > limit_)
+        throw ProtocolError("frame length " + std::to_string(n) + " outside 1.." + std::to_string(limit_));
     if (buffer_.size() < kLengthPrefixBytes + n) return std::nullopt;
     const std::string_view body(buffer_.data() + kLengthPrefixBytes, n);
     boost::system::error_code ec;

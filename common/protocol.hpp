@@ -50,6 +50,11 @@ inline constexpr std::chrono::seconds kHeartbeatInterval{1};
 inline constexpr std::chrono::seconds kPeerLossTimeout{3};
 inline constexpr int kClockSyncExchanges = 8;
 inline constexpr std::size_t kMaxFrameBytes = 1u << 20;
+// A results message carries every flow's row and the whole sample series
+// (65,536 flows alone are ~10 MB), so it alone may be this large; the
+// generator accepts it only after the handshake (Channel::accept_results()),
+// and xdp-recv never accepts more than kMaxFrameBytes from anyone.
+inline constexpr std::size_t kMaxResultsFrameBytes = 64u << 20;
 inline constexpr std::size_t kLengthPrefixBytes = 4;
 
 // A malformed frame or message, a closed connection or a timeout.
@@ -69,6 +74,8 @@ private:
     std::string code_;
 };
 
+// Refuses (ProtocolError) a body over kMaxFrameBytes, or over
+// kMaxResultsFrameBytes for a "results" message.
 std::string encode_frame(const boost::json::object& message);
 
 // Incremental decoder: feed whatever the socket returned, take whole
@@ -79,9 +86,12 @@ public:
     void feed(const char* data, std::size_t size);
     std::optional<boost::json::object> next();
     std::size_t buffered() const { return buffer_.size(); }
+    // The largest declared length accepted (default kMaxFrameBytes).
+    void set_limit(std::size_t max_frame_bytes) { limit_ = max_frame_bytes; }
 
 private:
     std::string buffer_;
+    std::size_t limit_ = kMaxFrameBytes;
 };
 
 // Field access for validation: each throws ProtocolError naming the field
@@ -189,6 +199,9 @@ public:
 
     std::string peer_address() const;
     void close();
+    // From now on, frames up to kMaxResultsFrameBytes are accepted: for the
+    // generator once the receiver has answered the handshake.
+    void accept_results() { decoder_.set_limit(kMaxResultsFrameBytes); }
 
 private:
     // Runs handlers until `done` is set by the pending operation or the

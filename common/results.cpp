@@ -35,12 +35,6 @@ json::array samples_json(const std::vector<CounterSample>& samples) {
     return a;
 }
 
-json::array flows_json(const std::vector<FlowCount>& flows) {
-    json::array a;
-    a.reserve(flows.size());
-    for (const auto& f : flows) a.push_back(json::object{{"flow_id", f.flow_id}, {"packets", f.packets}, {"bytes", f.bytes}});
-    return a;
-}
 
 json::array receiver_flows_json(const std::vector<ReceiverFlow>& flows) {
     json::array a;
@@ -120,7 +114,7 @@ json::value system_json(const std::optional<SystemReport>& s) {
                                        {"mem_total_kb", x.mem_total_kb},
                                        {"mem_available_kb", x.mem_available_kb},
                                        {"rss_kb", x.rss_kb},
-                                       {"netdev", pairs_json(x.netdev)}});
+                                       {"netdev", json::array(x.netdev.begin(), x.netdev.end())}});
     }
     return json::object{{"sample_rate_s", s->sample_rate_s},
                         {"user_hz", s->user_hz},
@@ -130,9 +124,18 @@ json::value system_json(const std::optional<SystemReport>& s) {
                         {"mem_used_kb_peak", s->mem_used_kb_peak},
                         {"rss_kb_mean", s->rss_kb_mean},
                         {"rss_kb_peak", s->rss_kb_peak},
+                        {"netdev_names", json::array(s->netdev_names.begin(), s->netdev_names.end())},
                         {"netdev_delta", pairs_json(s->netdev_delta)},
                         {"busy_cpu_ns", s->busy_cpu_ns},
+                        {"busy_cpu_ns_bound", s->busy_cpu_ns_bound},
+                        {"busy_window_s", s->busy_window_s},
                         {"busy_cpu_ns_per_packet", opt_json(s->busy_cpu_ns_per_packet)},
+                        {"busy_cpu_ns_per_packet_bound", opt_json(s->busy_cpu_ns_per_packet_bound)},
+                        {"receive_cpu_ns", s->receive_cpu_ns},
+                        {"receive_cpu_ns_bound", s->receive_cpu_ns_bound},
+                        {"receive_cpu_ns_per_packet", opt_json(s->receive_cpu_ns_per_packet)},
+                        {"receive_cpu_ns_per_packet_bound", opt_json(s->receive_cpu_ns_per_packet_bound)},
+                        {"receive_method", s->receive_method},
                         {"busy_method", s->busy_method},
                         {"samples", std::move(samples)}};
 }
@@ -151,17 +154,82 @@ json::value foreign_json(const std::optional<ForeignReport>& f) {
                         {"overflow_bytes", f->overflow_bytes}};
 }
 
+// The generator's rate figures, merged into an object (flat keys).
+void put_rates(json::object& o, const RateFigures& r) {
+    o["target_pps"] = opt_json(r.target_pps);
+    o["achieved_pps"] = r.achieved_pps;
+    o["efficiency_pct"] = opt_json(r.efficiency_pct);
+    o["mbps_l1"] = r.mbps_l1;
+    o["mbps_l2"] = r.mbps_l2;
+}
+
+json::array generator_flows_json(const std::vector<FlowCount>& flows) {
+    json::array a;
+    a.reserve(flows.size());
+    for (const auto& f : flows) {
+        json::object o{{"flow_id", f.flow_id}, {"packets", f.packets}, {"bytes", f.bytes},
+                       {"tx_full_refused", f.tx_full_refused}, {"tx_full_dropped", f.tx_full_dropped}};
+        put_rates(o, f.rates);
+        a.push_back(std::move(o));
+    }
+    return a;
+}
+
+json::value schedule_json(const std::optional<ScheduleReport>& s) {
+    if (!s) return nullptr;
+    json::array segs;
+    for (const auto& g : s->segments)
+        segs.push_back(json::object{{"pattern", g.pattern}, {"name", g.name}, {"type", g.type},
+                                    {"start_s", g.start_s}, {"duration_s", g.duration_s},
+                                    {"packets", g.packets}, {"seed", opt_json(g.seed)}});
+    return json::object{{"duration_s", s->duration_s}, {"total_packets", s->total_packets}, {"segments", std::move(segs)}};
+}
+
+json::value round_trip_json(const std::optional<RoundTripReport>& r) {
+    if (!r) return nullptr;
+    json::array flows;
+    flows.reserve(r->flows.size());
+    for (const auto& f : r->flows)
+        flows.push_back(json::object{{"flow_id", f.flow_id}, {"sent", f.sent}, {"returned", f.returned},
+                                     {"lost", f.lost}, {"reordered", f.reordered},
+                                     {"duplicates", f.duplicates}, {"late", f.late}});
+    return json::object{{"sent", r->sent},
+                        {"returned", r->returned},
+                        {"lost", r->lost},
+                        {"duplicates", r->duplicates},
+                        {"reordered", r->reordered},
+                        {"rx_frames", r->rx_frames},
+                        {"not_test", r->not_test},
+                        {"not_returned", r->not_returned},
+                        {"bad_flow", r->bad_flow},
+                        {"checksum_errors", r->checksum_errors},
+                        {"port_imissed", r->port_imissed},
+                        {"port_ierrors", r->port_ierrors},
+                        {"port_rx_nombuf", r->port_rx_nombuf},
+                        {"drain_s", r->drain_s},
+                        {"poll", r->poll},
+                        {"rtt", latency_json(r->rtt)},
+                        {"flows", std::move(flows)}};
+}
+
 json::object generator_json(const GeneratorReport& g) {
     json::array threads;
-    for (const auto& t : g.threads)
-        threads.push_back(json::object{{"lcore", t.lcore},
-                                       {"queue", t.queue},
-                                       {"flows", t.flows},
-                                       {"packets", t.packets},
-                                       {"bytes", t.bytes},
-                                       {"tx_full_retries", t.tx_full_retries},
-                                       {"tx_full_dropped", t.tx_full_dropped}});
-    return {{"port_driver", g.port_driver},
+    for (const auto& t : g.threads) {
+        json::object o{{"lcore", t.lcore},
+                       {"queue", t.queue},
+                       {"flows", t.flows},
+                       {"packets", t.packets},
+                       {"bytes", t.bytes},
+                       {"tx_full_retries", t.tx_full_retries},
+                       {"tx_full_dropped", t.tx_full_dropped},
+                       {"target_packets", opt_json(t.target_packets)},
+                       {"late_bursts", t.late_bursts},
+                       {"elapsed_s", t.elapsed_s},
+                       {"end", t.end}};
+        put_rates(o, t.rates);
+        threads.push_back(std::move(o));
+    }
+    json::object o{{"port_driver", g.port_driver},
             {"port_mac", g.port_mac},
             {"dst_mac", g.dst_mac},
             {"sent_packets", g.sent_packets},
@@ -169,8 +237,22 @@ json::object generator_json(const GeneratorReport& g) {
             {"tx_full_retries", g.tx_full_retries},
             {"tx_full_dropped", g.tx_full_dropped},
             {"elapsed_s", g.elapsed_s},
+            {"count", opt_json(g.count)},
+            {"target_packets", opt_json(g.target_packets)},
+            {"late_bursts", g.late_bursts},
+            {"schedule", schedule_json(g.schedule)},
+            {"pcap", g.pcap ? json::value(json::object{{"file", g.pcap->file},
+                                                       {"frames_in_file", g.pcap->frames_in_file},
+                                                       {"bytes_in_file", g.pcap->bytes_in_file},
+                                                       {"stamped_frames", g.pcap->stamped_frames},
+                                                       {"flows", g.pcap->flows},
+                                                       {"stamped", g.pcap->stamped},
+                                                       {"unstamped", g.pcap->unstamped},
+                                                       {"timing", g.pcap->timing},
+                                                       {"loops", g.pcap->loops}})
+                            : json::value(nullptr)},
             {"threads", std::move(threads)},
-            {"flows", flows_json(g.flows)},
+            {"flows", generator_flows_json(g.flows)},
             {"samples", samples_json(g.samples)},
             {"pacing", g.pacing ? json::value(json::object{
                                       {"bursts", g.pacing->bursts},
@@ -186,7 +268,10 @@ json::object generator_json(const GeneratorReport& g) {
                                                                   {"uncertainty_ns", g.clock_sync->uncertainty_ns},
                                                                   {"delay_ns", g.clock_sync->delay_ns},
                                                                   {"samples", g.clock_sync->samples}})
-                                        : json::value(nullptr)}};
+                                        : json::value(nullptr)},
+            {"round_trip", round_trip_json(g.round_trip)}};
+    put_rates(o, g.rates);
+    return o;
 }
 
 // Strict readers for a report that came over the network.
@@ -301,9 +386,21 @@ std::optional<SystemReport> read_system(const json::object& r) {
     s.mem_used_kb_peak = read_u64(o, "mem_used_kb_peak");
     s.rss_kb_mean = read_u64(o, "rss_kb_mean");
     s.rss_kb_peak = read_u64(o, "rss_kb_peak");
+    for (const auto& n : read_array(o, "netdev_names")) {
+        if (!n.is_string()) throw std::invalid_argument("receiver report: field 'netdev_names' must hold strings");
+        s.netdev_names.emplace_back(n.as_string());
+    }
     s.netdev_delta = read_pairs(o, "netdev_delta");
     s.busy_cpu_ns = read_u64(o, "busy_cpu_ns");
+    s.busy_cpu_ns_bound = read_u64(o, "busy_cpu_ns_bound");
+    s.busy_window_s = read_double(o, "busy_window_s");
     s.busy_cpu_ns_per_packet = read_opt_double(o, "busy_cpu_ns_per_packet");
+    s.busy_cpu_ns_per_packet_bound = read_opt_double(o, "busy_cpu_ns_per_packet_bound");
+    s.receive_cpu_ns = read_u64(o, "receive_cpu_ns");
+    s.receive_cpu_ns_bound = read_u64(o, "receive_cpu_ns_bound");
+    s.receive_cpu_ns_per_packet = read_opt_double(o, "receive_cpu_ns_per_packet");
+    s.receive_cpu_ns_per_packet_bound = read_opt_double(o, "receive_cpu_ns_per_packet_bound");
+    s.receive_method = read_string(o, "receive_method");
     s.busy_method = read_string(o, "busy_method");
     for (const auto& x : read_array(o, "samples")) {
         const auto& xo = as_object(x, "a system sample");
@@ -319,7 +416,10 @@ std::optional<SystemReport> read_system(const json::object& r) {
         ss.mem_total_kb = read_u64(xo, "mem_total_kb");
         ss.mem_available_kb = read_u64(xo, "mem_available_kb");
         ss.rss_kb = read_u64(xo, "rss_kb");
-        ss.netdev = read_pairs(xo, "netdev");
+        const auto& nd = read_array(xo, "netdev");
+        if (nd.size() != s.netdev_names.size())
+            throw std::invalid_argument("receiver report: a system sample's 'netdev' must hold one count per netdev_names entry");
+        for (const auto& n : nd) ss.netdev.push_back(read_u64(json::object{{"netdev", n}}, "netdev"));
         s.samples.push_back(std::move(ss));
     }
     return s;
@@ -402,13 +502,12 @@ std::string system_cpu_csv(const SystemReport& s) {
 // raw_data/system_mem_netdev.csv: memory and every interface counter, cumulative.
 std::string system_mem_netdev_csv(const SystemReport& s) {
     std::string out = "t_s,mem_total_kb,mem_available_kb,rss_kb";
-    if (!s.samples.empty())
-        for (const auto& [k, v] : s.samples.front().netdev) out += "," + k;
+    for (const auto& k : s.netdev_names) out += "," + k;
     out += "\n";
     for (const auto& x : s.samples) {
         out += fmt(x.t_s, 6) + "," + std::to_string(x.mem_total_kb) + "," + std::to_string(x.mem_available_kb) + "," +
                std::to_string(x.rss_kb);
-        for (const auto& [k, v] : x.netdev) out += "," + std::to_string(v);
+        for (const uint64_t v : x.netdev) out += "," + std::to_string(v);
         out += "\n";
     }
     return out;
@@ -476,7 +575,8 @@ std::string sanitize(const std::string& name) {
 Summary summarize(const TestRecord& r) {
     Summary s;
     const auto& g = r.generator;
-    s.target_pps = r.config.rate_max ? 0.0 : static_cast<double>(r.config.packet_rate);
+    // Patterns: the schedule's mean rate (generator.rates.target_pps).
+    s.target_pps = r.config.rate_max ? 0.0 : g.rates.target_pps.value_or(static_cast<double>(r.config.packet_rate));
     s.sent_packets = g.sent_packets;
     if (g.elapsed_s > 0) {
         s.achieved_pps = static_cast<double>(g.sent_packets) / g.elapsed_s;
@@ -487,10 +587,11 @@ Summary summarize(const TestRecord& r) {
         for (const auto& f : r.receiver->flows) duplicates += f.duplicates;
         s.duplicates = duplicates;
         s.received_packets = r.receiver->test_packets - std::min(r.receiver->test_packets, duplicates);
-        s.lost_packets = static_cast<int64_t>(g.sent_packets) - static_cast<int64_t>(*s.received_packets);
-        s.loss_pct = g.sent_packets == 0 ? 0.0
-                                         : 100.0 * static_cast<double>(*s.lost_packets) /
-                                               static_cast<double>(g.sent_packets);
+        // --pcap: only stamped packets carry the test header the receiver counts.
+        const uint64_t test_sent = g.pcap ? g.pcap->stamped : g.sent_packets;
+        s.lost_packets = static_cast<int64_t>(test_sent) - static_cast<int64_t>(*s.received_packets);
+        s.loss_pct = test_sent == 0 ? 0.0
+                                    : 100.0 * static_cast<double>(*s.lost_packets) / static_cast<double>(test_sent);
     }
     return s;
 }
@@ -633,7 +734,9 @@ std::string results_csv(const TestRecord& r) {
         row(std::to_string(f.flow_id), f.packets, unique_received(rf), rf.reordered, rf.duplicates);
     }
     const Summary s = summarize(r);
-    row("all", r.generator.sent_packets, s.received_packets.value_or(0), total_reordered, total_duplicates);
+    // --pcap: the test packets are the stamped ones (as in the summary's loss).
+    row("all", r.generator.pcap ? r.generator.pcap->stamped : r.generator.sent_packets, s.received_packets.value_or(0),
+        total_reordered, total_duplicates);
     return out;
 }
 
@@ -651,6 +754,10 @@ std::string results_markdown(const TestRecord& r) {
     md << "| sent packets | " << s.sent_packets << " |\n";
     md << "| received packets | " << (s.received_packets ? std::to_string(*s.received_packets) : "n/a") << " |\n";
     md << "| lost packets | " << (s.lost_packets ? std::to_string(*s.lost_packets) : "n/a") << " |\n";
+    if (const auto& p = r.generator.pcap)
+        md << "| replayed | " << p->file << ": " << p->frames_in_file << " frames x " << p->loops << " passes, "
+           << p->stamped << " stamped (counted by the receiver), " << p->unstamped << " unstamped, " << p->timing
+           << " timing |\n";
     md << "| loss % | " << (s.loss_pct ? fmt(*s.loss_pct, 6) : "n/a") << " |\n";
     md << "| duplicates | " << (s.duplicates ? std::to_string(*s.duplicates) : "n/a") << " |\n";
     md << "| throughput (L2, Mbps) | " << fmt(s.throughput_mbps, 3) << " |\n";
@@ -658,6 +765,29 @@ std::string results_markdown(const TestRecord& r) {
     md << "| tx_full retries / dropped | " << r.generator.tx_full_retries << " / " << r.generator.tx_full_dropped
        << " |\n\n";
     md << "achieved pps = sent packets / TX time (TSC, first burst to end of last burst).\n\n";
+    {
+        const GeneratorReport& g = r.generator;
+        auto pct = [&](const RateFigures& x) { return x.efficiency_pct ? fmt(*x.efficiency_pct, 2) + " %" : std::string("n/a"); };
+        md << "## Generator\n\n- Efficiency (achieved / target): " << pct(g.rates) << "; Mbps at L1 "
+           << fmt(g.rates.mbps_l1, 3) << ", at L2 " << fmt(g.rates.mbps_l2, 3) << " (L1: frame + 24 bytes, L2: frame + FCS 4)\n";
+        if (g.count) md << "- --count " << *g.count << "\n";
+        md << "- Late bursts (caught up at <= 2x the rate): " << g.late_bursts << "\n";
+        if (g.schedule) {
+            md << "\n| pattern | type | start s | duration s | packets | seed |\n|---|---|---|---|---|---|\n";
+            for (const auto& sg : g.schedule->segments)
+                md << "| " << sg.pattern << (sg.name.empty() ? "" : " " + sg.name) << " | " << sg.type << " | "
+                   << fmt(sg.start_s, 3) << " | " << fmt(sg.duration_s, 3) << " | " << sg.packets << " | "
+                   << (sg.seed ? std::to_string(*sg.seed) : "") << " |\n";
+        }
+        md << "\n| lcore | queue | flows | sent | target | tx_full retries / dropped | pps | efficiency | Mbps L1 | Mbps L2 | end |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|\n";
+        for (const auto& t : g.threads)
+            md << "| " << t.lcore << " | " << t.queue << " | " << t.flows << " | " << t.packets << " | "
+               << (t.target_packets ? std::to_string(*t.target_packets) : "-") << " | " << t.tx_full_retries << " / "
+               << t.tx_full_dropped << " | " << fmt(t.rates.achieved_pps, 1) << " | " << pct(t.rates) << " | "
+               << fmt(t.rates.mbps_l1, 3) << " | " << fmt(t.rates.mbps_l2, 3) << " | " << t.end << " |\n";
+        md << "\n";
+    }
     md << "## Flows\n\n| flow | sent | received | lost | reordered | duplicates |\n|---|---|---|---|---|---|\n";
     constexpr size_t kMaxRows = 64;
     size_t shown = 0;
@@ -679,8 +809,10 @@ std::string results_markdown(const TestRecord& r) {
     }
     if (r.receiver) {
         const auto& rx = *r.receiver;
-        md << "\n## Receiver\n\n- Interface: " << rx.interface << " (" << rx.mac << "), XDP mode " << rx.xdp_mode
-           << "\n- Frames seen by XDP: " << rx.rx_packets << ", test packets " << rx.test_packets
+        md << "\n## Receiver\n\n- Mode: " << rx.mode
+           << (rx.mode == "baseline" ? " (no XDP: userspace recvmmsg on UDP sockets, the same accounting)" : "")
+           << "\n- Interface: " << rx.interface << " (" << rx.mac << "), XDP mode " << rx.xdp_mode
+           << "\n- " << (rx.mode == "baseline" ? "Datagrams on the sockets: " : "Frames seen by XDP: ") << rx.rx_packets << ", test packets " << rx.test_packets
            << ", other (passed) " << rx.other_packets << ", stale " << rx.stale_packets << ", bad flow id "
            << rx.bad_flow_packets << "\n";
         md << "- Test action: " << rx.test_action << "\n";
@@ -698,8 +830,40 @@ std::string results_markdown(const TestRecord& r) {
                << rx.prog_cost->run_cnt << " runs\n  Method: " << rx.prog_cost->method << "\n";
         if (rx.system && rx.system->busy_cpu_ns_per_packet)
             md << "- Receiver host busy CPU: " << fmt(*rx.system->busy_cpu_ns_per_packet, 0)
-               << " ns per received test packet\n  Method: " << rx.system->busy_method << "\n  Note: "
+               << " ns per received test packet, +- " << fmt(rx.system->busy_cpu_ns_per_packet_bound.value_or(0), 0)
+               << " (" << fmt(static_cast<double>(rx.system->busy_cpu_ns) / 1e6, 0)
+               << " +- " << fmt(static_cast<double>(rx.system->busy_cpu_ns_bound) / 1e6, 0) << " ms busy over "
+               << fmt(rx.system->busy_window_s, 2) << " s, all CPUs)\n  Method: " << rx.system->busy_method << "\n  Note: "
                << rx.system->note << "\n";
+        if (rx.system && rx.system->receive_cpu_ns_per_packet)
+            md << "- Receive path CPU: " << fmt(*rx.system->receive_cpu_ns_per_packet, 0)
+               << " ns per received test packet, +- " << fmt(rx.system->receive_cpu_ns_per_packet_bound.value_or(0), 0)
+               << "\n  Method: " << rx.system->receive_method << "\n";
+    }
+    if (const auto& rt = r.generator.round_trip) {
+        md << "\n## Round trip (tx mode: the receiver reflected the test packets)\n\n- Returned " << rt->returned
+           << " of " << rt->sent << " sent, lost " << rt->lost << ", reordered " << rt->reordered << ", duplicates "
+           << rt->duplicates << "; RX frames " << rt->rx_frames << " (not test " << rt->not_test
+           << ", not returned " << rt->not_returned << ", bad flow " << rt->bad_flow << "), checksum errors "
+           << rt->checksum_errors << "; port imissed " << rt->port_imissed << ", ierrors " << rt->port_ierrors
+           << ", rx_nombuf " << rt->port_rx_nombuf << "; RX drain " << fmt(rt->drain_s, 3) << " s, " << rt->poll
+           << "\n";
+        const LatencyReport& l = rt->rtt;
+        if (l.min_ns)
+            md << "- Round-trip time (ns): min " << *l.min_ns << ", mean " << fmt(*l.mean_ns, 1) << ", p50 " << *l.p50_ns
+               << ", p90 " << *l.p90_ns << ", p99 " << *l.p99_ns << ", p99.9 " << *l.p99_9_ns << ", max " << *l.max_ns
+               << " (" << l.samples << " samples; percentiles within " << fmt(l.percentile_error_bound_pct, 3)
+               << "%, min/mean/max exact)\n  Method: " << l.method << "\n";
+        md << "\n| flow | sent | returned | lost | reordered | duplicates | late |\n|---|---|---|---|---|---|---|\n";
+        size_t rows = 0;
+        for (const auto& f : rt->flows) {
+            if (rows++ == 64) {
+                md << "\n(" << rt->flows.size() - 64 << " more flows in results.json)\n";
+                break;
+            }
+            md << "| " << f.flow_id << " | " << f.sent << " | " << f.returned << " | " << f.lost << " | " << f.reordered
+               << " | " << f.duplicates << " | " << f.late << " |\n";
+        }
     }
     return md.str();
 }

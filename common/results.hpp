@@ -29,10 +29,25 @@ struct CounterSample {
     uint64_t bytes = 0;
 };
 
+// Rates over a TX time (generator/pacing_report.hpp, rate_figures): pps,
+// and Mbit/s at L1 (frame + FCS + preamble/SFD + IFG: +24 bytes a frame) and
+// at L2 (frame + FCS: +4 bytes), as traffic_config.rate_layer counts them.
+struct RateFigures {
+    std::optional<double> target_pps;      // absent with rate max
+    double achieved_pps = 0;
+    std::optional<double> efficiency_pct;  // 100 * achieved / target; absent with rate max
+    double mbps_l1 = 0;
+    double mbps_l2 = 0;
+};
+
+// One flow as the generator sent it.
 struct FlowCount {
     uint32_t flow_id = 0;
     uint64_t packets = 0;
     uint64_t bytes = 0;
+    uint64_t tx_full_refused = 0;      // frames the full TX ring refused (each refusal; retried)
+    uint64_t tx_full_dropped = 0;      // frames still unsent at stop (never sent)
+    RateFigures rates{};               // over its lcore's TX time; target = its share
 };
 
 // One flow as the receiver saw it.  lost/reordered/duplicates/late follow
@@ -96,7 +111,8 @@ struct SystemSample {
     double t_s = 0;
     std::vector<CpuTicks> cpus;        // index = CPU number as /proc/stat lists them
     uint64_t mem_total_kb = 0, mem_available_kb = 0, rss_kb = 0;
-    std::vector<std::pair<std::string, uint64_t>> netdev;   // sysfs statistics/* and ethtool -S (prefixed "ethtool.")
+    std::vector<uint64_t> netdev;      // cumulative, in SystemReport::netdev_names order (the
+                                       // names are kept once: a sample costs 8 bytes a counter)
 };
 struct CpuSummary {
     uint32_t cpu = 0;
@@ -109,9 +125,21 @@ struct SystemReport {
     std::string note;                  // the tick-sampling caveat
     std::vector<CpuSummary> cpus;      // over the windows between samples
     uint64_t mem_used_kb_mean = 0, mem_used_kb_peak = 0, rss_kb_mean = 0, rss_kb_peak = 0;
+    std::vector<std::string> netdev_names;   // sysfs statistics/* and ethtool -S (prefixed "ethtool.")
     std::vector<std::pair<std::string, uint64_t>> netdev_delta;   // last - first sample
     uint64_t busy_cpu_ns = 0;          // all CPUs, first to last sample
+    uint64_t busy_cpu_ns_bound = 0;    // +- error bound of busy_cpu_ns (reading resolution, busy_method)
+    double busy_window_s = 0;          // first to last sample
     std::optional<double> busy_cpu_ns_per_packet;   // per test packet received
+    std::optional<double> busy_cpu_ns_per_packet_bound;   // +- busy_cpu_ns_bound / test packets
+    // The receive path's own share: softirq of all CPUs (where XDP and the
+    // kernel's UDP receive run) + xdp-recv's own user+system time (the
+    // baseline's threads), without the generator or other processes.
+    uint64_t receive_cpu_ns = 0;
+    uint64_t receive_cpu_ns_bound = 0;
+    std::optional<double> receive_cpu_ns_per_packet;
+    std::optional<double> receive_cpu_ns_per_packet_bound;
+    std::string receive_method;
     std::string busy_method;
     std::vector<SystemSample> samples;
 };
@@ -133,11 +161,11 @@ struct ForeignReport {
 };
 
 struct ReceiverReport {
-    std::string mode = "xdp";          // xdp (baseline arrives later)
-    std::string test_action = "drop";  // drop | pass | tx
+    std::string mode = "xdp";          // xdp | baseline (userspace sockets, xdp_mode "none")
+    std::string test_action = "drop";  // drop | pass | tx (baseline: pass, to its sockets)
     std::string interface;
     std::string mac;
-    std::string xdp_mode;              // native | generic, as the kernel reports it
+    std::string xdp_mode;              // native | generic, as the kernel reports it; none in baseline mode
     uint64_t rx_packets = 0;           // every frame the program saw
     uint64_t rx_bytes = 0;
     uint64_t test_packets = 0;         // this test's packets
@@ -163,6 +191,40 @@ struct TxThreadReport {
     uint64_t bytes = 0;
     uint64_t tx_full_retries = 0;
     uint64_t tx_full_dropped = 0;
+    std::optional<uint64_t> target_packets = std::nullopt;  // its exact share; absent when unlimited
+    uint64_t late_bursts = 0;          // bursts sent over one burst interval late (catch-up)
+    double elapsed_s = 0;              // its schedule origin to the end of its loop (TSC)
+    std::string end = "not_run";       // total_reached | stopped | deadline | not_run
+    RateFigures rates{};
+};
+
+// The traffic schedule of traffic_config.patterns, as run.
+struct ScheduleSegmentReport {
+    uint32_t pattern = 0;              // index in traffic_config.patterns
+    std::string name;
+    std::string type;                  // constant | burst | ramp | poisson (a ramp held at `to` adds a constant)
+    double start_s = 0;                // from the schedule origin
+    double duration_s = 0;             // nominal
+    uint64_t packets = 0;              // exact
+    std::optional<uint64_t> seed;      // poisson
+};
+// --pcap replay (generator.pcap).  stamped/unstamped count packets sent;
+// the receiver can count only the stamped ones (they carry the test header).
+struct PcapReport {
+    std::string file;
+    uint64_t frames_in_file = 0;
+    uint64_t bytes_in_file = 0;        // frame bytes without FCS
+    uint64_t stamped_frames = 0;       // frames of the file given the test header (--pcap-stamp)
+    uint32_t flows = 0;                // their distinct UDP 5-tuples = flow ids 0..flows-1
+    uint64_t stamped = 0;              // packets sent with the test header
+    uint64_t unstamped = 0;            // packets sent exactly as in the file
+    std::string timing;                // "rate" | "file"
+    uint64_t loops = 0;                // passes over the file begun (the last one may be partial)
+};
+struct ScheduleReport {
+    double duration_s = 0;
+    uint64_t total_packets = 0;        // the whole sequence (before --count)
+    std::vector<ScheduleSegmentReport> segments;
 };
 
 // The generator's pacing precision (generator/pacing_report.hpp): per burst,
@@ -176,6 +238,41 @@ struct PacingReport {
     std::string method;
 };
 
+// Tx mode (the receiver reflects test packets): dpdk-gen's RX side
+// (generator/rx_engine.hpp).  Per flow, returned counts distinct sequence
+// numbers that came back (duplicates apart) and lost = sent - returned,
+// exact; reordered/duplicates/late follow the sequence numbers (the same
+// TRex rules as the receiver, ebt_seq_account).  rtt is on one clock (the
+// generator's TSC), so it has no clock offset.
+struct RoundTripFlow {
+    uint32_t flow_id = 0;
+    uint64_t sent = 0;
+    uint64_t returned = 0;             // distinct sequence numbers back
+    uint64_t lost = 0;                 // sent - returned
+    uint64_t reordered = 0;
+    uint64_t duplicates = 0;
+    uint64_t late = 0;
+};
+struct RoundTripReport {
+    uint64_t sent = 0;
+    uint64_t returned = 0;             // all flows, duplicates apart
+    uint64_t lost = 0;                 // sent - returned
+    uint64_t duplicates = 0;
+    uint64_t reordered = 0;
+    uint64_t rx_frames = 0;            // every frame the RX queues gave
+    uint64_t not_test = 0;             // no test header (parse_test_frame failed)
+    uint64_t not_returned = 0;         // a test header, but not reflected or another test id
+    uint64_t bad_flow = 0;             // reflected, this test, flow id out of range
+    uint64_t checksum_errors = 0;      // returned with a bad IPv4 or UDP checksum (still counted)
+    uint64_t port_imissed = 0;         // the port's rte_eth_stats: frames the PMD could not take
+    uint64_t port_ierrors = 0;
+    uint64_t port_rx_nombuf = 0;
+    double drain_s = 0;                // RX kept polling after the stop this long
+    std::string poll;                  // where RX was polled (main lcore, every <= N ms)
+    LatencyReport rtt;                 // clock_offset_ns 0: one clock
+    std::vector<RoundTripFlow> flows;
+};
+
 struct GeneratorReport {
     std::string port_driver;
     std::string port_mac;
@@ -185,6 +282,12 @@ struct GeneratorReport {
     uint64_t tx_full_retries = 0;      // bursts the port did not take at once
     uint64_t tx_full_dropped = 0;      // frames never sent (stopped while the ring was full)
     double elapsed_s = 0;              // first to last burst
+    std::optional<uint64_t> count;     // --count N
+    std::optional<uint64_t> target_packets;  // exact total planned; absent when unlimited (rate max)
+    uint64_t late_bursts = 0;          // all lcores
+    RateFigures rates;                 // over elapsed_s; target = the (mean) target rate
+    std::optional<ScheduleReport> schedule;  // traffic_config.patterns; absent without
+    std::optional<PcapReport> pcap;    // --pcap; absent without
     std::vector<TxThreadReport> threads;
     std::vector<FlowCount> flows;      // sent per flow
     std::vector<CounterSample> samples;
@@ -192,6 +295,8 @@ struct GeneratorReport {
     // Clock offset to the receiver (receiver - generator) from the control
     // protocol's sync; absent without a receiver.
     std::optional<ClockOffset> clock_sync;
+    // Present when the receiver reflected the test packets (test_action tx).
+    std::optional<RoundTripReport> round_trip;
 };
 
 struct TestRecord {

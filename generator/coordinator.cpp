@@ -47,6 +47,9 @@ ReceiverLink::ReceiverLink(const TestConfig& cfg, std::optional<std::string> tok
         throw proto::ProtocolError("xdp-recv at " + channel_->peer_address() +
                                    " requires authentication: pass --token-file or set $" + auth::kTokenEnv);
     }
+    // The receiver proved itself (or is on a benchmarking address without a
+    // secret): its results message may be large (every flow's row).
+    channel_->accept_results();
     watch_.heard(Clock::now());
     log::info("connected to xdp-recv at " + channel_->peer_address() + " (" + hello.software + ", " +
               (token ? "authenticated" : "no authentication") + ")");

@@ -2,13 +2,17 @@
 // Thin: EAL, options and the order of a test here; the work in port (DPDK
 // port), tx_engine (the TX lcores), coordinator (control protocol) and
 // common/ (config, packets, results).
+#include <charconv>
 #include <csignal>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
 #include <thread>
+
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <rte_cycles.h>
@@ -21,14 +25,19 @@
 #include "auth.hpp"
 #include "cli.hpp"
 #include "discovery.hpp"
+#include "frame_spec.hpp"
 #include "status_server.hpp"
 #include "config.hpp"
 #include "coordinator.hpp"
+#include "live_output.hpp"
 #include "log.hpp"
 #include "packet.hpp"
 #include "pacing.hpp"
 #include "pacing_report.hpp"
+#include "pcap_reader.hpp"
+#include "pcap_replay.hpp"
 #include "port.hpp"
+#include "rx_engine.hpp"
 #include "results.hpp"
 #include "seq_faults.hpp"
 #include "tx_engine.hpp"
@@ -53,8 +62,20 @@ constexpr const char* kUsage = R"(usage: dpdk-gen [EAL options] -- [options]
   --no-coordination    send without xdp-recv (needs --dst-mac or dst_machine.mac)
   --token-file FILE    shared secret for the control connection (else $EBT_TOKEN; both sides
                        prove it with HMAC-SHA256; a receiver without one accepts only the testbed)
+  --count N            send exactly N packets in total (split over the TX lcores); at a paced
+                       rate without --duration the test lasts N / rate s
+  --quiet              no live output and no info lines on stderr (warnings, errors and the
+                       results path only)
+  --stats-json         one JSON object per update_interval on stdout (JSON lines), then a
+                       "final" one with the totals and the results path
   --dry-run            print the resolved config and the plan, send nothing
   --verbose            debug detail in the log
+  --pcap FILE          replay FILE's Ethernet frames in file order, looping, at the rate
+                       (bit rates at the file's mean frame size) or, with --pcap-timing file,
+                       at the file's own gaps; one TX lcore
+  --pcap-timing rate|file  rate (default): the configured rate; file: the file's timestamps
+  --pcap-stamp         give UDP frames with room for it the test header (flow = their
+                       5-tuple's index), seq and TX time per packet; others go out unchanged
   --test-seq-faults SPEC  test only: skip:F:S, dup:F:S, swap:F:S (comma list) alter flow F's
                        sequence numbers, to test receivers' loss/reorder/duplicate accounting
   --help               this text
@@ -102,10 +123,26 @@ boost::json::object plan_json(const ebt::TxPlan& plan, const std::vector<unsigne
                            {"flows", t.flow_count},
                            {"target_pps", t.target_pps},
                            {"packets", t.unlimited ? boost::json::value(nullptr) : boost::json::value(t.total_packets)},
+                           {"paced", t.paced},
                            {"burst", t.burst}});
     }
+    boost::json::value schedule = nullptr;
+    if (plan.schedule) {
+        boost::json::array segs;
+        for (const auto& g : plan.schedule->segments)
+            segs.push_back({{"pattern", g.pattern},
+                            {"first", g.first},
+                            {"packets", g.count},
+                            {"start_s", static_cast<double>(g.start) / static_cast<double>(plan.schedule->hz)},
+                            {"peak_pps", g.peak_pps}});
+        schedule = {{"duration_s", plan.schedule->duration_s}, {"total_packets", plan.schedule->total},
+                    {"segments", std::move(segs)}};
+    }
+    const bool unlimited = plan.rate_max && !plan.count;
     return {{"rate", plan.rate_max ? boost::json::value("max") : boost::json::value(plan.total_pps)},
-            {"total_packets", plan.rate_max ? boost::json::value(nullptr) : boost::json::value(plan.total_packets)},
+            {"total_packets", unlimited ? boost::json::value(nullptr) : boost::json::value(plan.total_packets)},
+            {"count", plan.count ? boost::json::value(*plan.count) : boost::json::value(nullptr)},
+            {"schedule", std::move(schedule)},
             {"threads", std::move(threads)}};
 }
 
@@ -118,7 +155,128 @@ struct RunSetup {
     std::vector<ebt::SeqFault> seq_faults;            // test only; sorted, global flow ids
     std::optional<std::string> token;                 // shared secret for the control connection
     bool dst_ip_given = false;                        // --dst-ip (discovery is skipped)
+    std::optional<uint64_t> count;                    // --count N
+    bool duration_given = false;                      // --duration on the command line
+    bool quiet = false;                               // --quiet
+    bool stats_json = false;                          // --stats-json
+    std::optional<ebt::PcapReplay> replay;            // --pcap (read and checked)
+    bool pcap_file_timing = false;                    // --pcap-timing file
 };
+
+// --count N: a whole number of packets >= 1.
+uint64_t parse_count(const std::string& text) {
+    uint64_t v = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || text[0] < '0' || text[0] > '9' || r.ec != std::errc() || r.ptr != text.data() + text.size() ||
+        v == 0)
+        throw ebt::ConfigError("--count: expected a whole number of packets >= 1, got \"" + text + "\"");
+    return v;
+}
+
+// --count against the rate and the duration (after the rate is resolved):
+// at a constant paced rate N packets take N / rate s, which becomes the
+// duration unless --duration was given, and then must fit in it.  With
+// rate max the duration stays the time limit; with patterns --count cuts
+// the schedule (checked against its total in main).
+void apply_count(RunSetup& s) {
+    ebt::TestConfig& cfg = s.cfg;
+    if (!s.count || cfg.rate_max || ebt::has_patterns(cfg)) return;
+    const double need_s = static_cast<double>(*s.count) / static_cast<double>(cfg.packet_rate);
+    if (!s.duration_given) {
+        cfg.duration_s = need_s;
+        return;
+    }
+    const auto fits = static_cast<uint64_t>(std::llround(static_cast<double>(cfg.packet_rate) * cfg.duration_s));
+    if (*s.count > fits)
+        throw ebt::ConfigError("--count: " + std::to_string(*s.count) + " packets at " + std::to_string(cfg.packet_rate) +
+                               " pps take " + std::to_string(need_s) + " s, longer than --duration " +
+                               std::to_string(cfg.duration_s) + " s (" + std::to_string(fits) +
+                               " packets); raise --duration or the rate, or leave --duration out");
+}
+
+// Poisson patterns without a seed get one now; it lands in the resolved
+// config (results.json) so the run can be repeated exactly.
+void fill_seeds(ebt::TestConfig& cfg) {
+    std::random_device rd;
+    for (auto& p : cfg.patterns)
+        if (p.type == "poisson" && !p.seed) p.seed = (uint64_t{rd()} << 32) | rd();
+}
+
+// --pcap FILE: reads the file (every error names it, exit 2) and makes the
+// config describe the replay, so the receiver and results.json see it: the
+// stamped flow count (at least 1), no flow_spec, the largest frame as
+// packet_size, one TX lcore; --pcap-timing file sets the rate to the file's
+// mean.  Flags that shape synthetic traffic are refused.
+void setup_replay(RunSetup& s, const ebt::cli::Parsed& args, const std::string& file) {
+    const auto* timing = args.value("pcap-timing");
+    if (timing && *timing != "rate" && *timing != "file")
+        throw ebt::ConfigError("--pcap-timing: expected \"rate\" or \"file\", got \"" + *timing + "\"");
+    s.pcap_file_timing = timing && *timing == "file";
+    for (const char* flag : {"size", "flows", "test-seq-faults"})
+        if (args.value(flag))
+            throw ebt::ConfigError(std::string("--") + flag + ": not with --pcap (the frames come from the file)");
+    if (s.pcap_file_timing && args.value("rate"))
+        throw ebt::ConfigError("--rate: not with --pcap-timing file (the file's timestamps set the rate)");
+    ebt::TestConfig& cfg = s.cfg;
+    if (ebt::has_patterns(cfg))
+        throw ebt::ConfigError("traffic_config.patterns: not with --pcap (the replay has its own timing)");
+    try {
+        s.replay = ebt::make_replay(ebt::read_pcap(file), args.has("pcap-stamp"));
+    } catch (const ebt::PcapError& e) {
+        throw ebt::ConfigError(std::string("--pcap: ") + e.what());
+    }
+    const ebt::PcapReplay& r = *s.replay;
+    if (s.pcap_file_timing && r.period_ns == 0)
+        throw ebt::ConfigError("--pcap-timing file: " + file + ": " +
+                               (r.frames.size() == 1 ? std::string("one frame has no gaps")
+                                                     : std::string("every frame has the same timestamp")) +
+                               "; replay it at a rate instead (--pcap-timing rate)");
+    if (cfg.threads > 1) ebt::log::info("--pcap: one TX lcore replays the file in order (--threads ignored)");
+    cfg.threads = 1;
+    cfg.flows = std::max<uint32_t>(1, r.flows);
+    cfg.flow_spec.reset();
+    cfg.size_mix.clear();
+    cfg.size_imix = false;
+    cfg.packet_size = std::max(r.max_len, ebt::min_packet_size(cfg));
+    if (s.pcap_file_timing) {
+        // The file's mean rate: frames per pass over the pass's length.
+        cfg.rate_max = false;
+        cfg.rate_bps = cfg.rate_percent = 0;
+        cfg.packet_rate = std::max<uint64_t>(
+            1, static_cast<uint64_t>(std::llround(static_cast<double>(r.frames.size()) * 1e9 /
+                                                  static_cast<double>(r.period_ns))));
+    }
+}
+
+// A rate in bits/s or % at the file's mean frame size (its size histogram as
+// the size mix of a scratch config: the one resolve_rate does the rest).
+void resolve_replay_rate(ebt::TestConfig& cfg, const ebt::PcapReplay& r, std::optional<uint64_t> link_mbps) {
+    ebt::TestConfig tmp = cfg;
+    std::map<uint32_t, uint32_t> sizes;
+    for (const auto& f : r.frames) ++sizes[f.len];
+    tmp.size_mix.clear();
+    for (const auto& [size, n] : sizes) tmp.size_mix.push_back({size, n});
+    ebt::resolve_rate(tmp, link_mbps);
+    cfg.packet_rate = tmp.packet_rate;
+}
+
+// --pcap-timing file: the packet total from the duration (the packets due
+// before it), or with --count the duration from the count.
+void apply_file_timing(RunSetup& s) {
+    const ebt::PcapReplay& r = *s.replay;
+    ebt::TestConfig& cfg = s.cfg;
+    if (!s.count) return;
+    const uint64_t last_ns = r.due_ns(*s.count - 1);
+    const double need_s = static_cast<double>(last_ns + r.mean_gap_ns) / 1e9;
+    if (!s.duration_given) {
+        cfg.duration_s = need_s;
+        return;
+    }
+    if (static_cast<double>(last_ns) >= cfg.duration_s * 1e9)
+        throw ebt::ConfigError("--count: " + std::to_string(*s.count) + " packets at the file's timing take " +
+                               std::to_string(need_s) + " s, longer than --duration " +
+                               std::to_string(cfg.duration_s) + " s; raise --duration or leave it out");
+}
 
 // Options and configuration; throws ConfigError / UsageError (exit 2).
 RunSetup parse_options(int argc, char** argv) {
@@ -140,6 +298,12 @@ RunSetup parse_options(int argc, char** argv) {
                                        {"verbose", false},
                                        {"test-seq-faults", true},
                                        {"token-file", true},
+                                       {"count", true},
+                                       {"quiet", false},
+                                       {"stats-json", false},
+                                       {"pcap", true},
+                                       {"pcap-timing", true},
+                                       {"pcap-stamp", false},
                                        {"help", false}});
     if (args.has("help")) {
         std::cout << kUsage;
@@ -170,7 +334,18 @@ RunSetup parse_options(int argc, char** argv) {
     const auto* token_file = args.value("token-file");
     s.token = ebt::auth::load_token(token_file ? std::optional<std::string>(*token_file) : std::nullopt);
     s.dry_run = args.has("dry-run");
+    if (const auto* n = args.value("count")) s.count = parse_count(*n);
+    s.duration_given = args.value("duration") != nullptr;
+    s.quiet = args.has("quiet");
+    s.stats_json = args.has("stats-json");
+    ebt::log::set_quiet(s.quiet);
     ebt::log::set_verbose(args.has("verbose"));
+    if (!args.value("pcap")) {
+        if (args.value("pcap-timing")) throw ebt::ConfigError("--pcap-timing: needs --pcap FILE");
+        if (args.has("pcap-stamp")) throw ebt::ConfigError("--pcap-stamp: needs --pcap FILE");
+    } else {
+        setup_replay(s, args, *args.value("pcap"));
+    }
     if (!s.cfg.dst_machine.mac.empty()) {
         std::array<uint8_t, 6> m{};
         ebt::parse_mac(s.cfg.dst_machine.mac, m.data());  // validated already
@@ -179,11 +354,6 @@ RunSetup parse_options(int argc, char** argv) {
     if (!s.coordinated && !s.dst_mac)
         throw ebt::ConfigError("--no-coordination needs the destination MAC: pass --dst-mac or set "
                                "network_config.dst_machine.mac");
-    // Refuse what this version cannot do rather than send something else.
-    for (const auto& p : s.cfg.patterns)
-        if (p.type != "constant")
-            throw ebt::ConfigError("traffic_config.patterns: pattern '" + p.name + "' of type " + p.type +
-                                   " is not supported yet (constant rate only)");
     const unsigned workers = rte_lcore_count() - 1;
     const auto plan_threads = std::min(s.cfg.threads, s.cfg.flows);
     if (plan_threads > workers)
@@ -216,10 +386,38 @@ int main(int argc, char** argv) {
         ebt::PortSetup ps;
         ps.tx_queues = static_cast<uint16_t>(std::min(setup.cfg.threads, setup.cfg.flows));
         ps.frame_len = setup.cfg.packet_size;
+        ps.vlan_tagged = setup.cfg.vlan.has_value();
         port = std::make_unique<ebt::Port>(ps);
         // "40%" needs the link speed; every rate is checked against it.
-        ebt::resolve_rate(setup.cfg, port->link_speed_mbps());
-        plan = ebt::plan_tx(setup.cfg);
+        if (setup.replay && !setup.pcap_file_timing)
+            resolve_replay_rate(setup.cfg, *setup.replay, port->link_speed_mbps());
+        else if (!setup.replay)
+            ebt::resolve_rate(setup.cfg, port->link_speed_mbps());
+        if (setup.pcap_file_timing)
+            apply_file_timing(setup);
+        else
+            apply_count(setup);
+        fill_seeds(setup.cfg);
+        ebt::PlanOptions po;
+        po.tsc_hz = rte_get_tsc_hz();
+        po.count = setup.count;
+        plan = ebt::plan_tx(setup.cfg, po);
+        if (setup.replay) {
+            // One lcore (cfg.threads is 1) with the replay's stamped flows.
+            ebt::TxThreadPlan& t = plan.threads.at(0);
+            t.flow_count = setup.replay->flows;
+            if (setup.pcap_file_timing) {
+                // The exact total: the packets the timeline has before the duration.
+                plan.total_packets = setup.count ? *setup.count
+                                                 : setup.replay->packets_before(static_cast<uint64_t>(
+                                                       std::llround(setup.cfg.duration_s * 1e9)));
+                t.total_packets = plan.total_packets;
+            }
+        }
+        if (setup.count && plan.schedule && *setup.count > plan.schedule->total)
+            throw ebt::ConfigError("--count: " + std::to_string(*setup.count) + " packets, but the patterns send only " +
+                                   std::to_string(plan.schedule->total) + " in their " +
+                                   std::to_string(plan.schedule->duration_s) + " s");
         unsigned lcore = 0;
         RTE_LCORE_FOREACH_WORKER(lcore) {
             if (lcores.size() < plan.threads.size()) lcores.push_back(lcore);
@@ -229,6 +427,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     ebt::TestConfig& cfg = setup.cfg;
+    // Live output: --stats-json, else --quiet (or real_time disabled), else
+    // a refreshed line on a terminal, else a log line per interval.
+    const ebt::LiveMode live_mode = setup.stats_json                            ? ebt::LiveMode::kJson
+                                    : setup.quiet || !cfg.real_time.enabled ? ebt::LiveMode::kQuiet
+                                    : isatty(STDOUT_FILENO)                 ? ebt::LiveMode::kTty
+                                                                            : ebt::LiveMode::kLines;
 
     if (setup.dry_run) {
         boost::json::object out{{"config", ebt::to_json(cfg)},
@@ -301,7 +505,7 @@ int main(int argc, char** argv) {
         st.state = "configured";
         st.test_id = record.id;
         st.test_name = record.name;
-        st.duration_s = cfg.duration_s;
+        st.duration_s = plan.schedule ? plan.schedule->duration_s : cfg.duration_s;
     });
     std::optional<ebt::StatusServer> http;
     try {
@@ -329,17 +533,14 @@ int main(int argc, char** argv) {
     // TX lcore contexts (not movable: they hold atomics).
     std::vector<std::unique_ptr<ebt::TxLcoreContext>> contexts;
     std::vector<ebt::TxLcoreContext*> views;
-    ebt::FrameSpec spec;
-    spec.src_mac = port->mac();
-    spec.dst_mac = dst_mac;
-    ebt::parse_ipv4(cfg.src_machine.ip, spec.src_ip);
-    ebt::parse_ipv4(cfg.dst_machine.ip, spec.dst_ip);
-    spec.src_port_base = cfg.src_port;
-    spec.dst_port = cfg.dst_port;
-    spec.frame_len = cfg.packet_size;
-    spec.test_id = record.id;
-    spec.flows = cfg.flows;
+    const ebt::FrameSpec spec = ebt::make_frame_spec(cfg, port->mac(), dst_mac, record.id);
     std::string incomplete;
+    // Tx mode: the main lcore polls the RX queue(s) between its waits on the
+    // control connection; round_trip is reported if the receiver's results
+    // say it reflected (test_action tx).  Allocated here, not in the loop.
+    std::optional<ebt::RxEngine> rx;
+    if (link && port->rx_queues() > 0) rx.emplace(port->id(), port->rx_queues(), record.id, cfg.flows, tsc_hz, epoch_tsc);
+    if (setup.replay && setup.replay->stamp) ebt::stamp_replay(*setup.replay, record.id);
     for (const auto& t : plan.threads) {
         auto c = std::make_unique<ebt::TxLcoreContext>();
         c->port_id = port->id();
@@ -351,11 +552,15 @@ int main(int argc, char** argv) {
         c->stop = &g_stop;
         c->faults = ebt::faults_for_flows(setup.seq_faults, t.first_flow, t.flow_count);
         c->size_mix = cfg.size_mix;
+        if (setup.replay) {
+            c->replay = &*setup.replay;
+            c->replay_file_timing = setup.pcap_file_timing;
+        }
         views.push_back(c.get());
         contexts.push_back(std::move(c));
     }
     try {
-        for (auto& c : contexts) ebt::prepare_tx_lcore(*c);
+        for (auto& c : contexts) setup.replay ? ebt::prepare_pcap_lcore(*c) : ebt::prepare_tx_lcore(*c);
         if (link) link->start();
     } catch (const std::exception& e) {
         incomplete = std::string("test did not start: ") + e.what();
@@ -371,17 +576,40 @@ int main(int argc, char** argv) {
         // catching up after a stall: duration + 10% + 0.5 s.  rate max ends
         // at the duration.
         const uint64_t start_tsc = rte_rdtsc() + tsc_hz / 1000;
-        const double limit_s = cfg.rate_max ? cfg.duration_s : cfg.duration_s * 1.1 + 0.5;
+        // Patterns: the schedule's own length (their durations' sum).
+        const double run_s = plan.schedule ? plan.schedule->duration_s : cfg.duration_s;
+        const double limit_s = cfg.rate_max ? run_s : run_s * 1.1 + 0.5;
         const uint64_t deadline_tsc = start_tsc + static_cast<uint64_t>(limit_s * static_cast<double>(tsc_hz));
         for (size_t i = 0; i < contexts.size(); ++i) {
             contexts[i]->start_tsc = start_tsc;
             contexts[i]->deadline_tsc = deadline_tsc;
-            rte_eal_remote_launch(ebt::tx_lcore_main, contexts[i].get(), lcores[i]);
+            rte_eal_remote_launch(setup.replay ? ebt::pcap_tx_lcore_main : ebt::tx_lcore_main, contexts[i].get(),
+                                  lcores[i]);
         }
-        ebt::log::info("sending: " + std::string(cfg.rate_max ? "max" : std::to_string(cfg.packet_rate)) +
-                       " pps for " + std::to_string(cfg.duration_s) + " s, " + std::to_string(cfg.flows) +
-                       " flows, " + std::to_string(cfg.packet_size) + "-byte frames, " +
-                       std::to_string(plan.threads.size()) + " TX lcore(s), port " + port_driver(port->id()));
+        if (const auto& r = setup.replay) {
+            ebt::log::info("replaying " + r->file + ": " + std::to_string(r->frames.size()) + " frames (" +
+                           std::to_string(r->bytes) + " bytes), " + std::to_string(plan.total_packets) +
+                           " packets at " +
+                           (setup.pcap_file_timing ? "the file's timing (mean " + std::to_string(cfg.packet_rate) + " pps)"
+                            : cfg.rate_max         ? std::string("max rate")
+                                                   : std::to_string(cfg.packet_rate) + " pps") +
+                           (r->stamp ? ", " + std::to_string(r->stamped_frames) + " frames stamped in " +
+                                           std::to_string(r->flows) + " flows"
+                                     : std::string(", unstamped")) +
+                           ", 1 TX lcore, port " + port_driver(port->id()));
+        } else {
+            ebt::log::info("sending: " +
+                           std::string(cfg.rate_max        ? "max"
+                                       : plan.schedule ? std::to_string(cfg.patterns.size()) + " pattern(s), " +
+                                                             std::to_string(plan.total_packets) + " packets, mean " +
+                                                             std::to_string(plan.total_pps)
+                                                       : std::to_string(cfg.packet_rate)) +
+                           " pps for " + std::to_string(run_s) + " s" +
+                           (plan.count ? ", --count " + std::to_string(*plan.count) : std::string()) + ", " +
+                           std::to_string(cfg.flows) +
+                           " flows, " + std::to_string(cfg.packet_size) + "-byte frames, " +
+                           std::to_string(plan.threads.size()) + " TX lcore(s), port " + port_driver(port->id()));
+        }
 
         // The main lcore samples the TX counters until every lcore is done.
         const auto period = std::chrono::duration<double>(cfg.sample_rate);
@@ -392,15 +620,25 @@ int main(int argc, char** argv) {
             return true;
         };
         status.modify([](ebt::StatusSnapshot& st) { st.state = "running"; });
-        uint64_t prev_packets = 0;
-        double prev_t = 0;
+        // Samples (results) every sample_rate s; live output every
+        // real_time.update_interval s, each over its own last interval.
+        using Dur = std::chrono::steady_clock::duration;
+        const auto live_period = std::chrono::duration_cast<Dur>(std::chrono::duration<double>(cfg.real_time.update_interval));
+        auto next_live = t0 + live_period;
+        uint64_t prev_packets = 0, live_packets = 0, live_bytes = 0;
+        double prev_t = 0, live_t = 0;
+        ebt::LiveSnapshot snap;
+        if (!plan.rate_max || plan.count) snap.target_packets = plan.total_packets;
+        if (!plan.rate_max) snap.target_pps = static_cast<double>(plan.total_pps);
+        snap.duration_s = run_s;
         while (!all_finished()) {
             // The control connection is served between samples: heartbeats
             // out, receiver samples in, a lost receiver stops the traffic.
             if (link) {
                 try {
-                    link->poll(std::chrono::milliseconds(5));
+                    link->poll(std::chrono::milliseconds(rx ? 1 : 5));
                 } catch (const std::exception& e) {
+                    ebt::live_finish(live_mode);
                     incomplete = std::string("receiver lost during the test: ") + e.what();
                     ebt::log::error(incomplete);
                     link.reset();
@@ -409,42 +647,60 @@ int main(int argc, char** argv) {
             } else {
                 std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
-            if (std::chrono::steady_clock::now() < next) continue;
+            if (rx) rx->poll();
+            const auto now = std::chrono::steady_clock::now();
+            const bool sample_due = now >= next, live_due = now >= next_live;
+            if (!sample_due && !live_due) continue;
             const auto totals = ebt::sum_tx_stats(views);
-            const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            gen.samples.push_back({t, totals.packets, totals.bytes});
-            const double tx_pps = t > prev_t ? static_cast<double>(totals.packets - prev_packets) / (t - prev_t) : 0;
-            prev_packets = totals.packets;
-            prev_t = t;
+            const double t = std::chrono::duration<double>(now - t0).count();
             ebt::proto::LiveSample rx_sample{};
             const bool have_rx = link && link->last_sample().has_value();
             if (have_rx) rx_sample = *link->last_sample();
-            status.modify([&](ebt::StatusSnapshot& st) {
-                st.elapsed_s = t;
-                st.sent_packets = totals.packets;
-                st.tx_pps = tx_pps;
-                if (have_rx) {
-                    st.received_packets = rx_sample.test_packets;
-                    st.rx_pps = rx_sample.rx_pps;
-                    st.lost = rx_sample.lost;
-                }
-            });
-            if (cfg.real_time.enabled) {
-                std::string line = "t=" + std::to_string(static_cast<int>(t)) + "s sent " +
-                                   std::to_string(totals.packets) + " (" + std::to_string(static_cast<uint64_t>(tx_pps)) +
-                                   " pps)";
-                if (have_rx)
-                    line += ", receiver " + std::to_string(rx_sample.test_packets) + " (" +
-                            std::to_string(static_cast<uint64_t>(rx_sample.rx_pps)) + " pps, " +
-                            std::to_string(rx_sample.lost) + " lost so far" +
-                            (rx_sample.cpu_busy_pct >= 0
-                                 ? ", CPU " + std::to_string(static_cast<int>(rx_sample.cpu_busy_pct + 0.5)) + "% busy"
-                                 : std::string()) +
-                            ")";
-                ebt::log::info(line);
+            if (sample_due) {
+                gen.samples.push_back({t, totals.packets, totals.bytes});
+                const double tx_pps = t > prev_t ? static_cast<double>(totals.packets - prev_packets) / (t - prev_t) : 0;
+                prev_packets = totals.packets;
+                prev_t = t;
+                status.modify([&](ebt::StatusSnapshot& st) {
+                    st.elapsed_s = t;
+                    st.sent_packets = totals.packets;
+                    st.tx_pps = tx_pps;
+                    if (have_rx) {
+                        st.received_packets = rx_sample.test_packets;
+                        st.rx_pps = rx_sample.rx_pps;
+                        st.lost = rx_sample.lost;
+                    }
+                });
+                next += std::chrono::duration_cast<Dur>(period);
             }
-            next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(period);
+            if (live_due) {
+                const double dt = t - live_t;
+                const ebt::RateFigures r =
+                    ebt::rate_figures(totals.packets - live_packets, totals.bytes - live_bytes, dt, std::nullopt);
+                snap.t_s = t;
+                snap.packets = totals.packets;
+                snap.bytes = totals.bytes;
+                snap.tx_full_retries = totals.tx_full_retries;
+                snap.tx_full_dropped = totals.tx_full_dropped;
+                snap.late_bursts = totals.late_bursts;
+                snap.pps = r.achieved_pps;
+                snap.mbps_l1 = r.mbps_l1;
+                snap.mbps_l2 = r.mbps_l2;
+                if (have_rx) {
+                    snap.rx_packets = rx_sample.test_packets;
+                    snap.rx_pps = rx_sample.rx_pps;
+                    snap.rx_lost = rx_sample.lost;
+                    snap.rx_cpu_busy_pct = rx_sample.cpu_busy_pct;
+                }
+                ebt::live_emit(live_mode, snap);
+                live_packets = totals.packets;
+                live_bytes = totals.bytes;
+                live_t = t;
+                next_live += live_period;
+                if (next_live < now) next_live = now + live_period;  // no burst of catch-up lines
+            }
         }
+        ebt::live_finish(live_mode);
         rte_eal_mp_wait_lcore();
         if (g_signal.load() != 0)
             incomplete = std::string("interrupted by ") + (g_signal.load() == SIGINT ? "SIGINT" : "SIGTERM");
@@ -453,6 +709,7 @@ int main(int argc, char** argv) {
 
     // Collect.
     uint64_t first_start = UINT64_MAX, last_end = 0;
+    const double hz = static_cast<double>(tsc_hz);
     for (size_t i = 0; i < contexts.size(); ++i) {
         const auto& c = *contexts[i];
         ebt::TxThreadReport t;
@@ -463,16 +720,42 @@ int main(int argc, char** argv) {
         t.bytes = c.stats.bytes.load();
         t.tx_full_retries = c.stats.tx_full_retries.load();
         t.tx_full_dropped = c.stats.tx_full_dropped.load();
+        t.late_bursts = c.stats.late_bursts.load();
+        if (!c.plan.unlimited) t.target_packets = c.plan.total_packets;
+        const uint64_t t_start = c.stats.start_tsc.load(), t_end = c.stats.end_tsc.load();
+        if (t_end > t_start) t.elapsed_s = static_cast<double>(t_end - t_start) / hz;
+        switch (c.end_reason) {
+        case ebt::TxEndReason::kTotalReached: t.end = "total_reached"; break;
+        case ebt::TxEndReason::kStopFlag: t.end = "stopped"; break;
+        case ebt::TxEndReason::kDeadline: t.end = "deadline"; break;
+        case ebt::TxEndReason::kNotRun: t.end = "not_run"; break;
+        }
+        // Targets: the lcore's share of the (mean) rate, each flow's share of it.
+        const std::optional<double> target =
+            cfg.rate_max ? std::nullopt : std::optional<double>(static_cast<double>(c.plan.target_pps));
+        t.rates = ebt::rate_figures(t.packets, t.bytes, t.elapsed_s, target);
         gen.threads.push_back(t);
         gen.sent_packets += t.packets;
         gen.sent_bytes += t.bytes;
         gen.tx_full_retries += t.tx_full_retries;
         gen.tx_full_dropped += t.tx_full_dropped;
-        for (uint32_t f = 0; f < c.plan.flow_count; ++f)
-            gen.flows.push_back({c.plan.first_flow + f, c.flow_sent[f], c.flow_bytes[f]});
-        if (c.stats.end_tsc.load() != 0) {
-            first_start = std::min(first_start, c.stats.start_tsc.load());
-            last_end = std::max(last_end, c.stats.end_tsc.load());
+        gen.late_bursts += t.late_bursts;
+        for (uint32_t f = 0; f < c.plan.flow_count; ++f) {
+            ebt::FlowCount fc;
+            fc.flow_id = c.plan.first_flow + f;
+            fc.packets = c.flow_sent[f];
+            fc.bytes = c.flow_bytes[f];
+            fc.tx_full_refused = c.flow_refused[f];
+            fc.tx_full_dropped = c.flow_dropped[f];
+            // A replay's flows have the file's shares, not equal ones: no per-flow target.
+            fc.rates = ebt::rate_figures(fc.packets, fc.bytes, t.elapsed_s,
+                                         target && !setup.replay ? std::optional<double>(*target / c.plan.flow_count)
+                                                                 : std::nullopt);
+            gen.flows.push_back(fc);
+        }
+        if (t_end != 0) {
+            first_start = std::min(first_start, t_start);
+            last_end = std::max(last_end, t_end);
         }
     }
     if (!cfg.rate_max) {
@@ -480,7 +763,47 @@ int main(int argc, char** argv) {
         for (const auto& c : contexts) parts.push_back(&c->pacing);
         gen.pacing = ebt::summarize_pacing(ebt::merge_pacing(parts));
     }
-    if (last_end > first_start) gen.elapsed_s = static_cast<double>(last_end - first_start) / static_cast<double>(tsc_hz);
+    if (last_end > first_start) gen.elapsed_s = static_cast<double>(last_end - first_start) / hz;
+    gen.count = plan.count;
+    if (!plan.rate_max || plan.count) gen.target_packets = plan.total_packets;
+    gen.rates = ebt::rate_figures(gen.sent_packets, gen.sent_bytes, gen.elapsed_s,
+                                  cfg.rate_max ? std::nullopt : std::optional<double>(static_cast<double>(plan.total_pps)));
+    if (plan.schedule) {
+        ebt::ScheduleReport sr;
+        sr.duration_s = plan.schedule->duration_s;
+        sr.total_packets = plan.schedule->total;
+        for (const auto& g : plan.schedule->segments) {
+            const auto& p = cfg.patterns.at(g.pattern);
+            ebt::ScheduleSegmentReport r;
+            r.pattern = g.pattern;
+            r.name = p.name;
+            r.type = g.kind == ebt::SegmentKind::kConstant ? "constant"
+                     : g.kind == ebt::SegmentKind::kBurst  ? "burst"
+                     : g.kind == ebt::SegmentKind::kRamp   ? "ramp"
+                                                           : "poisson";
+            r.start_s = static_cast<double>(g.start) / hz;
+            r.duration_s = static_cast<double>(g.length) / hz;
+            r.packets = g.count;
+            if (g.kind == ebt::SegmentKind::kPoisson) r.seed = g.seed;
+            sr.segments.push_back(r);
+        }
+        gen.schedule = sr;
+    }
+    if (const auto& r = setup.replay) {
+        ebt::PcapReport pr;
+        pr.file = r->file;
+        pr.frames_in_file = r->frames.size();
+        pr.bytes_in_file = r->bytes;
+        pr.stamped_frames = r->stamped_frames;
+        pr.flows = r->flows;
+        for (const auto& c : contexts) {
+            pr.stamped += c->replay_stamped;
+            pr.unstamped += c->replay_unstamped;
+        }
+        pr.timing = setup.pcap_file_timing ? "file" : "rate";
+        pr.loops = (gen.sent_packets + pr.frames_in_file - 1) / pr.frames_in_file;
+        gen.pcap = pr;
+    }
     gen.samples.push_back({std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                            gen.sent_packets, gen.sent_bytes});
     gen.port_driver = port_driver(port->id());
@@ -490,7 +813,8 @@ int main(int argc, char** argv) {
     if (link) {
         try {
             if (incomplete.empty()) {
-                record.receiver = link->stop(gen.sent_packets);
+                // The receiver waits for the test packets: a replay's stamped ones.
+                record.receiver = link->stop(gen.pcap ? gen.pcap->stamped : gen.sent_packets);
             } else {
                 link->abort(incomplete);
             }
@@ -505,6 +829,24 @@ int main(int argc, char** argv) {
                 incomplete = std::string("no results from the receiver: ") + e.what();
             }
         }
+    }
+    if (rx && record.receiver && record.receiver->test_action == "tx") {
+        // Every packet the receiver counted was reflected then: take the
+        // rest from the RX ring (until all sent are back, or quiet).
+        const double drain_s = rx->drain(gen.sent_packets);
+        gen.round_trip = rx->report(gen.flows);
+        const ebt::PortRxCounters pc = port->rx_counters();
+        gen.round_trip->port_imissed = pc.imissed;
+        gen.round_trip->port_ierrors = pc.ierrors;
+        gen.round_trip->port_rx_nombuf = pc.rx_nombuf;
+        gen.round_trip->drain_s = drain_s;
+        gen.round_trip->poll = "main lcore, between waits of at most 1 ms on the control connection";
+        const auto& rt = *gen.round_trip;
+        ebt::log::info("round trip: " + std::to_string(rt.returned) + " of " + std::to_string(rt.sent) + " returned, " +
+                       std::to_string(rt.lost) + " lost" +
+                       (rt.rtt.p50_ns ? ", RTT p50 " + std::to_string(*rt.rtt.p50_ns) + " ns, p99 " +
+                                            std::to_string(*rt.rtt.p99_ns) + " ns"
+                                      : std::string()));
     }
     status.modify([](ebt::StatusSnapshot& st) { st.state = "done"; });
     port->close();
@@ -526,10 +868,27 @@ int main(int argc, char** argv) {
                   s.received_packets ? std::to_string(*s.received_packets).c_str() : "n/a",
                   s.lost_packets ? std::to_string(*s.lost_packets).c_str() : "n/a",
                   s.loss_pct ? std::to_string(*s.loss_pct).c_str() : "n/a", s.achieved_pps,
-                  cfg.rate_max ? "max" : std::to_string(cfg.packet_rate).c_str(), s.throughput_mbps);
+                  cfg.rate_max ? "max" : std::to_string(static_cast<uint64_t>(s.target_pps)).c_str(), s.throughput_mbps);
     ebt::log::info(line);
     if (!incomplete.empty()) ebt::log::warn("test incomplete: " + incomplete);
     ebt::log::info("results: " + dir);
+    if (live_mode == ebt::LiveMode::kJson) {
+        // The last JSON line: the totals exactly as results.json has them.
+        boost::json::object fin{{"type", "final"},
+                                {"status", record.status},
+                                {"packets", gen.sent_packets},
+                                {"bytes", gen.sent_bytes},
+                                {"tx_full_retries", gen.tx_full_retries},
+                                {"tx_full_dropped", gen.tx_full_dropped},
+                                {"late_bursts", gen.late_bursts},
+                                {"elapsed_s", gen.elapsed_s},
+                                {"achieved_pps", gen.rates.achieved_pps},
+                                {"results_dir", dir}};
+        std::printf("%s\n", boost::json::serialize(fin).c_str());
+    } else if (setup.quiet) {
+        std::printf("%s\n", dir.c_str());  // the one thing --quiet prints
+    }
+    std::fflush(stdout);
     ebt::log::close_file();
     return incomplete.empty() ? 0 : 1;
 }

@@ -4,6 +4,8 @@
 //  - plan_tx(): splits a TestConfig across TX lcores: contiguous flow ranges,
 //    rate shares and packet totals proportional to the flow counts (so every
 //    flow gets the same rate), each split exact (the parts sum to the whole).
+//    With traffic_config.patterns the lcores share one whole-test schedule
+//    (pattern_schedule.hpp) instead of a constant rate.
 //  - Pacer: integer TSC schedule "packet k is due at base + ceil(k*hz/pps)".
 //  - TscToNs: exact ticks -> ns conversion without floating point.
 #pragma once
@@ -12,10 +14,13 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
 #include "config.hpp"
+#include "pattern_schedule.hpp"
 
 namespace ebt {
 
@@ -26,17 +31,37 @@ struct TxThreadPlan {
     uint32_t first_flow = 0;     // global flow ids [first_flow, first_flow + flow_count)
     uint32_t flow_count = 0;     // >= 1
     uint64_t target_pps = 0;     // this thread's share; 0 when rate_max
-    uint64_t total_packets = 0;  // this thread's share of round(rate*duration); unused when unlimited
-    bool unlimited = false;      // rate_max: send until stop flag / deadline
+    uint64_t total_packets = 0;  // this thread's share of round(rate*duration) (or of --count, or
+                                 // of the schedule); unused when unlimited
+    bool unlimited = false;      // rate_max without --count: send until stop flag / deadline
+    bool paced = true;           // false with rate_max: as fast as the port takes them
     uint32_t burst = kMaxTxBurst;
+    const Schedule* schedule = nullptr;  // patterns: the shared schedule (owned by TxPlan)
+    uint64_t schedule_limit = 0;         // patterns: global packets to send (all lcores)
 };
 
 struct TxPlan {
     bool rate_max = false;
-    uint64_t total_pps = 0;       // packet_rate (0 when rate_max)
-    uint64_t total_packets = 0;   // round(packet_rate * duration_s) (0 when rate_max)
+    uint64_t total_pps = 0;       // packet_rate (0 when rate_max); with patterns the mean rate
+    uint64_t total_packets = 0;   // round(packet_rate * duration_s), --count, or the schedule's
+                                  // total (0 when rate_max without --count)
+    std::optional<uint64_t> count;          // --count
+    std::shared_ptr<const Schedule> schedule;  // patterns only
     std::vector<TxThreadPlan> threads;  // min(cfg.threads, cfg.flows) entries
 };
+
+struct PlanOptions {
+    uint64_t tsc_hz = 1'000'000'000;  // ticks of the pattern schedule
+    std::optional<uint64_t> count;    // --count N: exactly N packets in total
+};
+
+// Patterns other than one plain constant for the whole test (which is the
+// constant-rate fast path, traffic_config.packet_rate).
+inline bool has_patterns(const TestConfig& cfg) {
+    if (cfg.patterns.empty()) return false;
+    const PatternConfig& p = cfg.patterns[0];
+    return !(cfg.patterns.size() == 1 && p.type == "constant" && p.rate == 0 && p.duration == 0);
+}
 
 // floor(total * num / den) without overflow (num <= den).
 inline uint64_t mul_div_floor(uint64_t total, uint64_t num, uint64_t den) {
@@ -59,14 +84,24 @@ inline uint32_t burst_for_rate(uint64_t pps_share, bool rate_max) {
 // min(cfg.threads, cfg.flows) threads.  Throws std::invalid_argument on
 // threads == 0, flows == 0 or flows > EBT_MAX_FLOWS (validate() already
 // rejects those).
-inline TxPlan plan_tx(const TestConfig& cfg) {
+inline TxPlan plan_tx(const TestConfig& cfg, const PlanOptions& opt = {}) {
     if (cfg.threads == 0 || cfg.flows == 0 || cfg.flows > 65536)
         throw std::invalid_argument("plan_tx: threads and flows (1..65536) must be >= 1");
     TxPlan plan;
     plan.rate_max = cfg.rate_max;
-    if (!cfg.rate_max) {
+    plan.count = opt.count;
+    const bool patterned = !cfg.rate_max && has_patterns(cfg);
+    if (patterned) {
+        auto sched = std::make_shared<Schedule>(build_schedule(cfg, opt.tsc_hz));
+        plan.total_packets = opt.count ? std::min(*opt.count, sched->total) : sched->total;
+        plan.total_pps = static_cast<uint64_t>(std::llround(static_cast<double>(sched->total) / sched->duration_s));
+        plan.schedule = std::move(sched);
+    } else if (!cfg.rate_max) {
         plan.total_pps = cfg.packet_rate;
-        plan.total_packets = static_cast<uint64_t>(std::llround(static_cast<double>(cfg.packet_rate) * cfg.duration_s));
+        plan.total_packets = opt.count ? *opt.count
+                                       : static_cast<uint64_t>(std::llround(static_cast<double>(cfg.packet_rate) * cfg.duration_s));
+    } else if (opt.count) {
+        plan.total_packets = *opt.count;
     }
     const uint32_t n = std::min(cfg.threads, cfg.flows);
     const uint32_t F = cfg.flows;
@@ -78,16 +113,41 @@ inline TxPlan plan_tx(const TestConfig& cfg) {
         t.first_flow = first;
         t.flow_count = F / n + (i < F % n ? 1 : 0);
         const uint32_t hi = first + t.flow_count;
-        t.unlimited = cfg.rate_max;
-        if (!cfg.rate_max) {
-            t.target_pps = proportional_share(plan.total_pps, first, hi, F);
+        t.unlimited = cfg.rate_max && !opt.count;
+        t.paced = !cfg.rate_max;
+        t.target_pps = proportional_share(plan.total_pps, first, hi, F);
+        if (patterned) {
+            // The lcore sends its own flows' packets of the global schedule.
+            t.schedule = plan.schedule.get();
+            t.schedule_limit = plan.total_packets;
+            t.total_packets = ScheduleLane(*plan.schedule, first, t.flow_count, F, plan.total_packets).total();
+        } else if (!t.unlimited) {
             t.total_packets = proportional_share(plan.total_packets, first, hi, F);
         }
-        t.burst = burst_for_rate(t.target_pps, cfg.rate_max);
+        // Patterns: the lane picks each segment's burst from its peak rate.
+        t.burst = patterned ? kMaxTxBurst : burst_for_rate(t.target_pps, cfg.rate_max);
         first = hi;
     }
     return plan;
 }
+
+// The catch-up rule, shared by the constant and the pattern paths: a burst
+// leaves once it is due; one more than `interval` (one burst's span on the
+// schedule) behind is late, and after a late one the next may leave only
+// interval / 2 later, so a stall is caught up at no more than twice the
+// current rate, one burst at a time (the schedule itself is kept, so the
+// total stays exact).
+struct CatchUpGate {
+    uint64_t next_allowed = 0;
+    // True when the burst may leave at `now`; `late` then says whether it
+    // was over one interval behind.
+    bool ready(uint64_t now, uint64_t due, uint64_t interval, bool& late) {
+        if (now < due || now < next_allowed) return false;
+        late = now - due > interval;
+        if (late) next_allowed = now + interval / 2;
+        return true;
+    }
+};
 
 // Exact conversion of TSC ticks to nanoseconds: two 64-bit divisions, no
 // floating point (valid for hz < 1.8e10).  Use per burst, not per packet.

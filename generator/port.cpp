@@ -70,7 +70,9 @@ Port::Port(const PortSetup& s) {
         fail(port_id_, who + " has " + std::to_string(info.max_rx_queues) + " RX queue(s), " +
                            std::to_string(rxq) + " requested");
 
-    const uint32_t l3_len = s.frame_len > kEthHdrLen ? s.frame_len - kEthHdrLen : 0;
+    // The MTU counts the bytes after the Ethernet header and the VLAN tag.
+    const uint32_t l2_hdr = kEthHdrLen + (s.vlan_tagged ? kVlanTagLen : 0);
+    const uint32_t l3_len = s.frame_len > l2_hdr ? s.frame_len - l2_hdr : 0;
     if (l3_len > info.max_mtu || s.frame_len > info.max_rx_pktlen)
         fail(port_id_, who + " frame size " + std::to_string(s.frame_len) + " (MTU " +
                            std::to_string(l3_len) + ") exceeds the port's max_mtu " +
@@ -121,7 +123,12 @@ Port::Port(const PortSetup& s) {
         {
             char name[RTE_MEMPOOL_NAMESIZE];
             std::snprintf(name, sizeof name, "ebt_rx%u", port_id_);
-            const uint32_t n = std::max<uint32_t>(2u * nb_rxd * rxq, 1023);
+            uint32_t n = std::max<uint32_t>(2u * nb_rxd * rxq, 1023);
+            // net_af_xdp makes this pool its UMEM: per queue the fill ring
+            // takes 2048 mbufs at setup (ETH_AF_XDP_DFLT_NUM_DESCS), and every
+            // frame sent from another pool is copied into one of these until
+            // its completion (TX ring nb_rxd, completion ring 2048).
+            if (driver_ == "net_af_xdp") n = std::max<uint32_t>(n, rxq * (4096u + 2u * nb_rxd) + 1024u);
             rx_pool_ = rte_pktmbuf_pool_create(name, n, 64, 0,
                                                static_cast<uint16_t>(data_room_for(s.frame_len)), socket);
             if (rx_pool_ == nullptr)
@@ -142,6 +149,7 @@ Port::Port(const PortSetup& s) {
                 fail(port_id_, "rte_eth_rx_queue_setup(queue " + std::to_string(q) + "): " + rte_err(rc));
         }
 
+        rx_queues_ = rxq;
         rc = rte_eth_dev_start(port_id_);
         if (rc != 0) fail(port_id_, who + " rte_eth_dev_start: " + rte_err(rc));
         started_ = true;
@@ -173,6 +181,19 @@ PortTxCounters Port::counters() const {
         c.opackets = st.opackets;
         c.obytes = st.obytes;
         c.oerrors = st.oerrors;
+    }
+    return c;
+}
+
+PortRxCounters Port::rx_counters() const {
+    PortRxCounters c;
+    if (!open_) return c;
+    rte_eth_stats st;
+    if (rte_eth_stats_get(port_id_, &st) == 0) {
+        c.ipackets = st.ipackets;
+        c.imissed = st.imissed;
+        c.ierrors = st.ierrors;
+        c.rx_nombuf = st.rx_nombuf;
     }
     return c;
 }

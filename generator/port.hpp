@@ -1,6 +1,6 @@
 // DPDK port setup for the generator: one port (the first available unless
-// told otherwise), N TX queues each with its own mbuf pool, one RX queue
-// (some PMDs need one; it is never polled).  RAII: the destructor stops and
+// told otherwise), N TX queues each with its own mbuf pool, RX queues sharing
+// one pool (polled by rx_engine.hpp in tx mode; some PMDs need one anyway).  RAII: the destructor stops and
 // closes the port and frees the pools.  Errors are PortError with a one-line
 // message.  Requires rte_eal_init() first.
 #pragma once
@@ -27,6 +27,7 @@ struct PortSetup {
     uint16_t tx_queues = 1;
     uint16_t rx_queues = 1;
     uint32_t frame_len = 1500;     // largest frame to send (no FCS); sizes the mbuf data room
+    bool vlan_tagged = false;      // frames carry an 802.1Q tag: the MTU is 4 bytes less
     uint32_t mbufs_per_queue = 0;  // 0: default_mbufs_per_queue()
     uint16_t tx_desc = 1024;       // adjusted to the PMD's limits
     uint16_t rx_desc = 512;
@@ -43,6 +44,10 @@ struct PortTxCounters {
     uint64_t opackets = 0, obytes = 0, oerrors = 0;
 };
 
+struct PortRxCounters {
+    uint64_t ipackets = 0, imissed = 0, ierrors = 0, rx_nombuf = 0;
+};
+
 class Port {
 public:
     explicit Port(const PortSetup& setup);
@@ -56,12 +61,14 @@ public:
     uint32_t link_speed_mbps() const { return link_speed_mbps_; }  // 0 = unknown
     bool link_up() const { return link_up_; }
     uint16_t tx_queues() const { return static_cast<uint16_t>(pools_.size()); }
+    uint16_t rx_queues() const { return rx_queues_; }
     rte_mempool* tx_pool(uint16_t queue) const { return pools_.at(queue); }
     uint64_t tx_offloads() const { return tx_offloads_; }
     bool fast_free() const;
 
     // Port-level counters (rte_eth_stats_get); zeros if the PMD fails.
     PortTxCounters counters() const;
+    PortRxCounters rx_counters() const;
 
     // Stops and closes the port and frees the pools (idempotent; the
     // destructor calls it).  net_pcap flushes its output file here.
@@ -78,6 +85,7 @@ private:
     uint64_t tx_offloads_ = 0;
     std::vector<rte_mempool*> pools_;
     rte_mempool* rx_pool_ = nullptr;
+    uint16_t rx_queues_ = 0;
 };
 
 }  // namespace ebt

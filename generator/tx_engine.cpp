@@ -21,11 +21,14 @@ namespace ebt {
 namespace {
 constexpr uint64_t kTxNsMask = (uint64_t{1} << 48) - 1;
 constexpr auto kRelaxed = std::memory_order_relaxed;
-constexpr uint32_t kStride = TxLcoreContext::kTemplateStride;
-static_assert(kStride >= kMinFrameLen);
+constexpr uint32_t kNarrow = TxLcoreContext::kNarrowStride;
+constexpr uint32_t kWide = TxLcoreContext::kWideStride;
+static_assert(kNarrow >= min_frame_len(4, true) && kWide >= min_frame_len(6, true));
 
 struct PaddingFill {
     uint32_t frame_len;
+    uint32_t payload;   // the layout's padding offset
+    uint32_t stride;
     bool room_ok = true;
 };
 
@@ -33,12 +36,12 @@ struct PaddingFill {
 void fill_padding(rte_mempool*, void* arg, void* obj, unsigned) {
     auto& f = *static_cast<PaddingFill*>(arg);
     auto* m = static_cast<rte_mbuf*>(obj);
-    if (m->buf_len < uint32_t{RTE_PKTMBUF_HEADROOM} + std::max(f.frame_len, kStride)) {
+    if (m->buf_len < uint32_t{RTE_PKTMBUF_HEADROOM} + std::max(f.frame_len, f.stride)) {
         f.room_ok = false;
         return;
     }
-    write_padding(static_cast<uint8_t*>(m->buf_addr) + RTE_PKTMBUF_HEADROOM + kPayloadOffset,
-                  f.frame_len - kPayloadOffset);
+    write_padding(static_cast<uint8_t*>(m->buf_addr) + RTE_PKTMBUF_HEADROOM + f.payload,
+                  f.frame_len - f.payload);
 }
 
 // The per-lcore state the burst builder works on (copied to locals by the
@@ -58,6 +61,8 @@ struct Flows {
     uint32_t plen;
     uint32_t* ppos;
     uint64_t* bytes;          // size mix only (otherwise bytes == sent * len at the end)
+    uint32_t stride = kNarrow;  // template bytes copied per packet (the layout's)
+    StampOffsets at{};          // stamp_frame() offsets (the layout's)
 };
 
 // The sequence number the next frame of local flow f carries (faults only).
@@ -84,10 +89,12 @@ inline uint32_t next_faulty_seq(Flows& fl, uint32_t f) {
 }
 
 // Fills n mbufs (round robin from cursor), adds their bytes to burst_bytes
-// and returns the new cursor.
-template <bool kFaults, bool kMix>
-inline uint32_t fill_burst(rte_mbuf** pkts, uint32_t n, uint32_t cursor, Flows& fl, uint32_t len,
-                           uint64_t tx_ns, uint32_t* pkt_flow, uint64_t& burst_bytes) {
+// and returns the new cursor.  kCopy (the template stride) is a constant, so
+// the copy is a few vector moves; the stamp offsets come from the layout.
+template <bool kFaults, bool kMix, uint32_t kCopy>
+inline uint32_t fill_burst_as(rte_mbuf** pkts, uint32_t n, uint32_t cursor, Flows& fl, uint32_t len,
+                              uint64_t tx_ns, uint32_t* pkt_flow, uint64_t& burst_bytes) {
+    const StampOffsets at = fl.at;
     for (uint32_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
         m->data_off = RTE_PKTMBUF_HEADROOM;
@@ -103,12 +110,12 @@ inline uint32_t fill_burst(rte_mbuf** pkts, uint32_t n, uint32_t cursor, Flows& 
             fl.bytes[cursor] += frame_len;
             burst_bytes += frame_len;
         }
-        rte_memcpy(d, fl.hdr + size_t{tmpl} * kStride, kStride);
+        rte_memcpy(d, fl.hdr + size_t{tmpl} * kCopy, kCopy);
         if constexpr (kFaults) {
-            stamp_frame(d, next_faulty_seq(fl, cursor), tx_ns);
+            stamp_frame(d, next_faulty_seq(fl, cursor), tx_ns, at);
             ++fl.sent[cursor];
         } else {
-            stamp_frame(d, fl.seq[cursor]++, tx_ns);
+            stamp_frame(d, fl.seq[cursor]++, tx_ns, at);
         }
         if constexpr (kFaults || kMix) pkt_flow[i] = cursor;
         m->data_len = static_cast<uint16_t>(frame_len);
@@ -117,6 +124,15 @@ inline uint32_t fill_burst(rte_mbuf** pkts, uint32_t n, uint32_t cursor, Flows& 
     }
     if constexpr (!kMix) burst_bytes += uint64_t{n} * len;
     return cursor;
+}
+
+// One branch per burst picks the stride's instantiation.
+template <bool kFaults, bool kMix>
+inline uint32_t fill_burst(rte_mbuf** pkts, uint32_t n, uint32_t cursor, Flows& fl, uint32_t len,
+                           uint64_t tx_ns, uint32_t* pkt_flow, uint64_t& burst_bytes) {
+    return fl.stride == kNarrow
+               ? fill_burst_as<kFaults, kMix, kNarrow>(pkts, n, cursor, fl, len, tx_ns, pkt_flow, burst_bytes)
+               : fill_burst_as<kFaults, kMix, kWide>(pkts, n, cursor, fl, len, tx_ns, pkt_flow, burst_bytes);
 }
 
 }  // namespace
@@ -129,10 +145,11 @@ void prepare_tx_lcore(TxLcoreContext& c) {
         throw std::invalid_argument("TX lcore flows [" + std::to_string(p.first_flow) + ", +" +
                                     std::to_string(p.flow_count) + ") outside the test's " +
                                     std::to_string(c.spec.flows) + " flows");
-    if (c.spec.frame_len < kMinFrameLen || c.spec.frame_len > kMaxFrameLen)
+    const FrameLayout lay = frame_layout(c.spec);
+    if (c.spec.frame_len < lay.payload || c.spec.frame_len > kMaxFrameLen)
         throw std::invalid_argument("frame length " + std::to_string(c.spec.frame_len) + " outside " +
-                                    std::to_string(kMinFrameLen) + ".." + std::to_string(kMaxFrameLen));
-    if (!p.unlimited && p.total_packets > 0 && p.target_pps == 0)
+                                    std::to_string(lay.payload) + ".." + std::to_string(kMaxFrameLen));
+    if (p.paced && !p.unlimited && p.total_packets > 0 && p.target_pps == 0)
         throw std::invalid_argument("TX lcore has packets to send but a zero rate");
     if (c.tsc_hz == 0) throw std::invalid_argument("tsc_hz not set");
     if (c.pool == nullptr) throw std::invalid_argument("TX lcore has no mbuf pool");
@@ -145,31 +162,36 @@ void prepare_tx_lcore(TxLcoreContext& c) {
     const uint32_t len = c.spec.frame_len;
     c.sizes.clear();
     for (const auto& m : c.size_mix) {
-        if (m.size < kMinFrameLen || m.size > len || m.weight == 0)
+        if (m.size < lay.payload || m.size > len || m.weight == 0)
             throw std::invalid_argument("size mix entry " + std::to_string(m.size) + ":" +
                                         std::to_string(m.weight) + " outside " +
-                                        std::to_string(kMinFrameLen) + ".." + std::to_string(len));
+                                        std::to_string(lay.payload) + ".." + std::to_string(len));
         c.sizes.push_back(m.size);
     }
     const bool mix = !c.sizes.empty();
     if (!mix) c.sizes.push_back(len);
     const auto nsizes = static_cast<uint32_t>(c.sizes.size());
     c.pattern = mix ? size_pattern(c.size_mix) : std::vector<uint16_t>{};
+    // Every template of the lcore has the one layout of c.spec (IP version,
+    // VLAN tag): one stride, one set of stamp offsets.
+    const uint32_t stride = lay.payload <= kNarrow ? kNarrow : kWide;
+    c.template_stride = stride;
+    c.stamp_at = stamp_offsets(lay);
     // Frame plus room for the template's full stride (padding continues).
-    std::vector<uint8_t> frame(std::max(len, kStride));
-    c.hdr_templates.assign(size_t{p.flow_count} * nsizes * kStride, 0);
+    std::vector<uint8_t> frame(std::max(len, stride));
+    c.hdr_templates.assign(size_t{p.flow_count} * nsizes * stride, 0);
     FrameSpec spec = c.spec;
     for (uint32_t i = 0; i < p.flow_count; ++i)
         for (uint32_t k = 0; k < nsizes; ++k) {
             spec.frame_len = c.sizes[k];
             build_frame(frame.data(), spec, p.first_flow + i);
-            write_padding(frame.data() + kPayloadOffset, static_cast<uint32_t>(frame.size()) - kPayloadOffset);
-            std::memcpy(c.hdr_templates.data() + (size_t{i} * nsizes + k) * kStride, frame.data(), kStride);
+            write_padding(frame.data() + lay.payload, static_cast<uint32_t>(frame.size()) - lay.payload);
+            std::memcpy(c.hdr_templates.data() + (size_t{i} * nsizes + k) * stride, frame.data(), stride);
         }
     // The padding is identical for every flow and size (it depends only on
-    // its offset): written once, for the largest frame, into every mbuf of
-    // this lcore's pool.
-    PaddingFill fill{len};
+    // its offset from the layout's payload): written once, for the largest
+    // frame, into every mbuf of this lcore's pool.
+    PaddingFill fill{len, lay.payload, stride};
     rte_mempool_obj_iter(c.pool, fill_padding, &fill);
     if (!fill.room_ok)
         throw std::invalid_argument("mbuf data room too small for " + std::to_string(len) + "-byte frames");
@@ -182,6 +204,8 @@ void prepare_tx_lcore(TxLcoreContext& c) {
     c.flow_bytes.assign(p.flow_count, 0);
     c.flow_seq.assign(p.flow_count, 0);
     c.flow_sent.assign(p.flow_count, 0);
+    c.flow_refused.assign(p.flow_count, 0);
+    c.flow_dropped.assign(p.flow_count, 0);
     c.fault_next.assign(c.faults.empty() ? 0 : p.flow_count, 0);
     c.fault_pending.assign(c.faults.empty() ? 0 : p.flow_count, TxLcoreContext::kNoSeq);
     for (size_t k = c.faults.size(); k-- > 0;) c.fault_next[c.faults[k].flow] = static_cast<uint32_t>(k);
@@ -204,7 +228,9 @@ int tx_lcore_main(void* arg) {
     const bool faulty = !c.faults.empty();
     if (c.pool == nullptr || nflows == 0 || c.flow_seq.size() != nflows ||
         c.flow_sent.size() != nflows || c.flow_bytes.size() != nflows || c.sizes.empty() ||
-        c.hdr_templates.size() != size_t{nflows} * c.sizes.size() * kStride || c.tsc_hz == 0 ||
+        c.flow_refused.size() != nflows || c.flow_dropped.size() != nflows ||
+        (c.template_stride != kNarrow && c.template_stride != kWide) ||
+        c.hdr_templates.size() != size_t{nflows} * c.sizes.size() * c.template_stride || c.tsc_hz == 0 ||
         (!c.pattern.empty() && c.pattern_pos.size() != nflows) ||
         (faulty && (c.fault_next.size() != nflows || c.fault_pending.size() != nflows))) {
         c.rc = -EINVAL;
@@ -222,11 +248,15 @@ int tx_lcore_main(void* arg) {
              c.fault_pending.data(), c.sizes.data(), static_cast<uint32_t>(c.sizes.size()),
              c.pattern.data(), static_cast<uint32_t>(c.pattern.size()), c.pattern_pos.data(),
              c.flow_bytes.data()};
+    fl.stride = c.template_stride;
+    fl.at = c.stamp_at;
     const std::atomic<bool>* const stop = c.stop;
     const uint64_t deadline = c.deadline_tsc;
     const uint64_t epoch = c.epoch_tsc;
     const bool unlimited = plan.unlimited;
-    const bool paced = !unlimited;
+    const bool paced = plan.paced && !unlimited;
+    // Patterns: this lcore's view of the shared schedule (no allocation).
+    const bool patterned = paced && plan.schedule != nullptr;
     const uint64_t total = plan.total_packets;
     const uint32_t burst = std::clamp<uint32_t>(plan.burst, 1, kMaxTxBurst);
     const TscToNs to_ns{c.tsc_hz};
@@ -264,15 +294,20 @@ int tx_lcore_main(void* arg) {
     st.start_tsc.store(start, kRelaxed);
 
     Pacer pacer(c.tsc_hz, paced && plan.target_pps ? plan.target_pps : 1, start);
+    ScheduleLane lane = patterned ? ScheduleLane(*plan.schedule, plan.first_flow, nflows, c.spec.flows, plan.schedule_limit)
+                                  : ScheduleLane();
     uint64_t queued = 0;  // packets built so far = next packet index
     uint64_t packets = 0, bytes = 0, bursts = 0, retries = 0, dropped = 0, alloc_fail = 0,
              late_bursts = 0, late_packets = 0;
     uint32_t cursor = 0;
-    // One burst's worth of schedule, and the earliest TSC the next burst may
-    // leave while catching up.
+    // One burst's worth of schedule (constant rate), and the catch-up rule.
     const uint64_t burst_ticks = paced && plan.target_pps ? burst * c.tsc_hz / plan.target_pps : 0;
-    uint64_t next_allowed = 0;
+    CatchUpGate gate;
     uint64_t due_tsc = 0;  // the current burst's schedule (paced)
+    // Patterns: the planned burst (size, due, span), recomputed only when a
+    // burst has left (queued moved), not on every spin.
+    uint64_t planned_at = UINT64_MAX, span_ticks = 0;
+    uint32_t planned_n = 0;
     rte_mbuf* pkts[kMaxTxBurst];
     uint32_t pkt_flow[kMaxTxBurst];  // faults or size mix: for the rollback
 
@@ -289,20 +324,32 @@ int tx_lcore_main(void* arg) {
             if (remaining < n) n = static_cast<uint32_t>(remaining);
         }
         if (paced) {
-            due_tsc = pacer.due_tsc(queued + n - 1);
-            if (now < due_tsc || now < next_allowed) {
-                rte_pause();
-                continue;
+            uint64_t span = burst_ticks;
+            if (patterned) {
+                if (planned_at != queued) {
+                    planned_at = queued;
+                    planned_n = lane.burst_len(queued, n);
+                    due_tsc = start + lane.due(queued + planned_n - 1);
+                    span_ticks = lane.interval(queued, queued + planned_n - 1);
+                }
+                n = planned_n;
+                span = span_ticks;
+            } else {
+                due_tsc = pacer.due_tsc(queued + n - 1);
             }
             // Behind schedule (a stall): keep the schedule, so the total
             // stays exact, but catch up at no more than twice the rate, one
             // burst at a time, never in a back-to-back micro-burst.
-            if (now - due_tsc > burst_ticks) {
+            bool late = false;
+            if (!gate.ready(now, due_tsc, span, late)) {
+                rte_pause();
+                continue;
+            }
+            if (late) {
                 ++late_bursts;
                 late_packets += n;
                 st.late_packets.store(late_packets, kRelaxed);
                 st.late_bursts.store(late_bursts, kRelaxed);
-                next_allowed = now + burst_ticks / 2;
             }
         }
 
@@ -333,8 +380,16 @@ int tx_lcore_main(void* arg) {
         }
         uint32_t sent = rte_eth_tx_burst(port, queue, pkts, static_cast<uint16_t>(n));
         bool give_up = false;
+        // The flow of the burst's i-th frame (rollback and refusals only).
+        auto flow_of = [&](uint32_t i) {
+            if (faulty || mix) return pkt_flow[i];
+            uint32_t f = first_cursor + i;
+            while (f >= nflows) f -= nflows;
+            return f;
+        };
         while (sent < n) {
             ++retries;
+            for (uint32_t i = sent; i < n; ++i) ++c.flow_refused[flow_of(i)];
             if (stop_requested(rte_rdtsc(), why)) {
                 give_up = true;
                 break;
@@ -349,13 +404,13 @@ int tx_lcore_main(void* arg) {
             // seq back keeps every flow's seq contiguous and equal to its
             // sent count; with faults only the sent counts are rolled back.
             for (uint32_t i = sent; i < n; ++i) {
+                const uint32_t f = flow_of(i);
                 bytes -= pkts[i]->data_len;
-                if (mix) fl.bytes[pkt_flow[i]] -= pkts[i]->data_len;
+                ++c.flow_dropped[f];
+                if (mix) fl.bytes[f] -= pkts[i]->data_len;
                 if (faulty) {
-                    --fl.sent[pkt_flow[i]];
+                    --fl.sent[f];
                 } else {
-                    uint32_t f = first_cursor + i;
-                    while (f >= nflows) f -= nflows;
                     --fl.seq[f];
                 }
             }

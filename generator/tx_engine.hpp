@@ -7,8 +7,9 @@
 //
 // The pool is this lcore's alone (one per TX queue) and nothing writes into a
 // TX mbuf's data but this loop, so the padding written once at prepare time
-// stays valid: per packet only the first kTemplateStride bytes (headers and
-// test header) are copied from the flow's template.
+// stays valid: per packet only the first template_stride bytes (headers and
+// test header: 64 for IPv4, tagged or not; 128 for IPv6) are copied from the
+// flow's template, and stamp_frame() writes at the template layout's offsets.
 //
 // Per burst: get mbufs from the pool, copy each packet's flow template,
 // stamp_frame(seq, tx_ns), rte_eth_tx_burst; unsent packets are retried
@@ -33,6 +34,14 @@
 // at a time (counted in late_bursts / late_packets), so the total stays
 // exact without back-to-back micro-bursts.  Stops exactly at
 // plan.total_packets (unless unlimited) or at the deadline.
+//
+// Patterns (plan.schedule): the same loop, but each burst's size, due time
+// and catch-up span come from this lcore's ScheduleLane over the shared
+// schedule (pattern_schedule.hpp), computed once per burst, never per spin;
+// a burst never crosses a pattern boundary.  rate max with --count
+// (plan.paced false, not unlimited) sends its exact total unpaced.
+// Per flow, frames the full ring refused and frames dropped at stop are
+// counted (flow_refused, flow_dropped) on the retry path only.
 #pragma once
 
 #include <atomic>
@@ -49,6 +58,8 @@
 struct rte_mempool;
 
 namespace ebt {
+
+struct PcapReplay;  // pcap_replay.hpp
 
 struct alignas(64) TxLcoreStats {
     // Written only by the owning lcore (relaxed stores); read by anyone.
@@ -82,9 +93,16 @@ struct TxLcoreContext {
     std::vector<SeqFault> faults;  // test-only; local flow ids, sorted (faults_for_flows)
     std::vector<SizeWeight> size_mix;  // empty: every frame is spec.frame_len; else sizes
                                        // (each <= spec.frame_len) in a size_pattern()
+    // --pcap: the replay (prepared and, with --pcap-stamp, stamped), sent by
+    // pcap_tx_lcore_main() instead of the synthetic loop; plan.flow_count is
+    // then its stamped flow count (0 without stamping).
+    const PcapReplay* replay = nullptr;
+    bool replay_file_timing = false;   // --pcap-timing file: the file's gaps, not the plan's rate
 
     // ---- built by prepare_tx_lcore ----
-    std::vector<uint8_t> hdr_templates;  // (flow, size) x kTemplateStride: each one's first bytes
+    std::vector<uint8_t> hdr_templates;  // (flow, size) x template_stride: each one's first bytes
+    uint32_t template_stride = 0;        // kNarrowStride or kWideStride (from the frame layout)
+    StampOffsets stamp_at{};             // where stamp_frame() writes in this layout
     std::vector<uint32_t> sizes;         // frame length per size index (one without a mix)
     std::vector<uint16_t> pattern;       // size indices, one period (size mix only)
     std::vector<uint32_t> pattern_pos;   // size mix only: each flow's place in the pattern
@@ -97,14 +115,21 @@ struct TxLcoreContext {
     std::vector<uint64_t> flow_sent;     // per local flow (global id = plan.first_flow + i);
                                          // valid once the lcore has finished
     std::vector<uint64_t> flow_bytes;    // frame bytes (no FCS) per local flow, likewise
+    std::vector<uint64_t> flow_refused;  // per local flow: frames the full TX ring refused (each
+                                         // refusal counted; they are retried)
+    std::vector<uint64_t> flow_dropped;  // per local flow: frames still unsent at stop (freed)
     ebt_latency pacing{};                // send time - schedule per burst, ns (paced runs)
+    uint64_t replay_stamped = 0;         // --pcap: packets sent with the test header
+    uint64_t replay_unstamped = 0;       // --pcap: packets sent as in the file
     TxEndReason end_reason = TxEndReason::kNotRun;
     int rc = 0;                          // tx_lcore_main's return value (-EINVAL on bad context)
 
-    // Bytes copied per packet: the headers and test header (kMinFrameLen)
-    // rounded up to a whole cache line; beyond the frame they land in the
-    // mbuf's spare room, within the frame they equal the padding.
-    static constexpr uint32_t kTemplateStride = 64;
+    // Bytes copied per packet: the headers and test header (the layout's
+    // minimum frame: 60/64 for IPv4 untagged/tagged, 80/84 for IPv6) rounded
+    // up to whole cache lines; beyond the frame they land in the mbuf's spare
+    // room, within the frame they equal the padding.
+    static constexpr uint32_t kNarrowStride = 64;
+    static constexpr uint32_t kWideStride = 128;
     static constexpr uint64_t kNoSeq = UINT64_MAX;
 };
 
@@ -115,6 +140,15 @@ void prepare_tx_lcore(TxLcoreContext& ctx);
 // rte_eal_remote_launch entry point; arg = TxLcoreContext*.  Returns 0, or
 // -EINVAL if the context was not prepared.
 int tx_lcore_main(void* arg);
+
+// --pcap (pcap_tx.cpp): checks the context against its replay and zeroes the
+// outputs (main lcore; throws std::invalid_argument), and the replay loop:
+// the replay's frames in file order, looping, each copied whole into its
+// mbuf (stamped ones then stamp_frame()d at their own offsets), paced by the
+// plan's rate (Pacer) or the file's timeline, with the same catch-up rule,
+// retries and rollback as tx_lcore_main.
+void prepare_pcap_lcore(TxLcoreContext& ctx);
+int pcap_tx_lcore_main(void* arg);
 
 // Sum of all lcores' stats (main lcore, any time).
 struct TxTotals {

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "auth.hpp"
+#include "baseline_receiver.hpp"
 #include "cli.hpp"
 #include "discovery.hpp"
 #include "config.hpp"
@@ -24,6 +25,10 @@ namespace {
 constexpr const char* kUsage = R"(usage: xdp-recv [options]
   --config FILE          YAML configuration (the seed's schema; see config.yaml)
   --interface IF         interface to attach the XDP program to (network_config.dst_machine.interface)
+  --mode MODE            xdp | baseline (default xdp).  baseline: no XDP program; a userspace
+                         receiver (recvmmsg, one UDP socket per thread with SO_REUSEPORT on the
+                         test's dst_machine.ip and dst_port) with the same accounting, to compare
+  --recv-threads N       with --mode baseline: receive threads (default: the CPU count)
   --xdp-mode MODE        auto | native | generic (default auto: native where the driver has it)
   --listen ADDR          address to accept dpdk-gen on (default 0.0.0.0)
   --control-port N       TCP control port (network_config.dst_machine.control_port, default 8080)
@@ -67,11 +72,15 @@ int main(int argc, char** argv) {
     ebt::TestAction action = ebt::TestAction::Drop;
     ebt::StandaloneOptions standalone;
     std::optional<std::string> token;
+    ebt::ReceiveMode recv_mode = ebt::ReceiveMode::Xdp;
+    unsigned recv_threads = ebt::default_baseline_threads();
     try {
         args = ebt::cli::parse(argc, argv,
                                {{"config", true},
                                 {"interface", true},
                                 {"xdp-mode", true},
+                                {"mode", true},
+                                {"recv-threads", true},
                                 {"listen", true},
                                 {"control-port", true},
                                 {"results-dir", true},
@@ -105,6 +114,25 @@ int main(int argc, char** argv) {
             else if (*a == "tx") action = ebt::TestAction::Tx;
             else throw ebt::ConfigError("--test-action: expected drop, pass or tx, got '" + *a + "'");
         }
+        if (const auto* m = args.value("mode")) {
+            if (*m == "xdp") recv_mode = ebt::ReceiveMode::Xdp;
+            else if (*m == "baseline") recv_mode = ebt::ReceiveMode::Baseline;
+            else throw ebt::ConfigError("--mode: expected xdp or baseline, got '" + *m + "'");
+        }
+        if (const auto* n = args.value("recv-threads")) {
+            if (recv_mode != ebt::ReceiveMode::Baseline)
+                throw ebt::ConfigError("--recv-threads: only with --mode baseline");
+            const bool digits = !n->empty() && n->size() <= 4 && n->find_first_not_of("0123456789") == std::string::npos;
+            if (!digits || std::stoul(*n) < 1 || std::stoul(*n) > ebt::kMaxBaselineThreads)
+                throw ebt::ConfigError("--recv-threads: expected 1.." + std::to_string(ebt::kMaxBaselineThreads) +
+                                       ", got '" + *n + "'");
+            recv_threads = static_cast<unsigned>(std::stoul(*n));
+        }
+        if (recv_mode == ebt::ReceiveMode::Baseline)
+            for (const char* f : {"test-action", "foreign-action", "foreign-tuples"})
+                if (args.value(f))
+                    throw ebt::ConfigError(std::string("--") + f + ": only with --mode xdp (the baseline's sockets "
+                                           "receive only the test's UDP port; the kernel consumes the packets)");
         if (!args.has("no-coordination"))
             for (const char* f : {"duration", "foreign-action", "foreign-tuples"})
                 if (args.value(f)) throw ebt::ConfigError(std::string("--") + f + ": only with --no-coordination");
@@ -177,6 +205,8 @@ int main(int argc, char** argv) {
         standalone.xdp_mode = mode;
         standalone.results_dir = cfg.results_dir;
         standalone.action = action;
+        standalone.mode = recv_mode;
+        standalone.recv_threads = recv_threads;
         standalone.config = cfg;
         struct sigaction sa{};
         sa.sa_handler = on_stop_signal;
@@ -199,6 +229,8 @@ int main(int argc, char** argv) {
     options.results_dir = cfg.results_dir;
     options.once = args.has("once");
     options.action = action;
+    options.mode = recv_mode;
+    options.recv_threads = recv_threads;
     options.token = token;
     options.checks = check_rows;
 

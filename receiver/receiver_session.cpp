@@ -14,11 +14,10 @@
 #include <boost/asio/write.hpp>
 
 #include "auth.hpp"
-#include "bpf_stats.hpp"
 #include "clock_sync.hpp"
 #include "http_endpoint.hpp"
 #include "session_state.hpp"
-#include "xdp_report.hpp"
+#include "receive_path.hpp"
 #include "log.hpp"
 #include "results.hpp"
 #include "system_monitor.hpp"
@@ -276,20 +275,23 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
     identity.config = conf.config;
     identity.started_at = now_iso8601();
 
-    // Load and attach for this test only.
-    std::optional<XdpProgram> program;
-    std::optional<XdpAttachment> attachment;
+    // Load and attach (or, in baseline mode, bind the sockets) for this test only.
+    std::unique_ptr<ReceivePath> path;
     std::string mac;
     try {
-        XdpProgramConfig pc;
-        pc.test_id = conf.test_id;
-        pc.flows = conf.config.flows;
-        pc.action = options_.action;
-        pc.epoch_tai_ns = conf.epoch_tai_ns;
-        pc.clock_offset_ns = conf.clock_offset_ns;
-        pc.clock_uncertainty_ns = conf.clock_uncertainty_ns;
-        program.emplace(pc);
-        attachment.emplace(*program, options_.interface, options_.xdp_mode);
+        ReceivePathConfig pc;
+        pc.mode = options_.mode;
+        pc.interface = options_.interface;
+        pc.xdp_mode = options_.xdp_mode;
+        pc.counting.test_id = conf.test_id;
+        pc.counting.flows = conf.config.flows;
+        pc.counting.action = options_.action;
+        pc.counting.epoch_tai_ns = conf.epoch_tai_ns;
+        pc.counting.clock_offset_ns = conf.clock_offset_ns;
+        pc.counting.clock_uncertainty_ns = conf.clock_uncertainty_ns;
+        pc.threads = options_.recv_threads;
+        if (pc.mode == ReceiveMode::Baseline) set_baseline_target(pc, conf.config);
+        path = open_receive_path(pc);
         mac = interface_mac(options_.interface);
     } catch (const std::exception& e) {
         log::error(e.what());
@@ -299,10 +301,8 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
         }
         return Outcome::Incomplete;
     }
-    log::info("test " + std::to_string(conf.test_id) + " '" + conf.test_name + "': XDP program attached to " +
-              options_.interface + " in " + attachment->mode_used() + " mode (requested " +
-              to_string(options_.xdp_mode) + ")");
-    if (options_.xdp_mode == XdpMode::Auto && attachment->mode_used() == "generic")
+    log::info("test " + std::to_string(conf.test_id) + " '" + conf.test_name + "': " + path->description());
+    if (options_.mode == ReceiveMode::Xdp && options_.xdp_mode == XdpMode::Auto && path->xdp_mode_used() == "generic")
         log::warn(options_.interface + " has no native XDP: generic (skb) mode measures the kernel stack too");
 
     const std::string dir = create_results_dir(options_.results_dir, "receiver",
@@ -312,17 +312,13 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
         ~CloseLog() { log::close_file(); }
     } close_log;
 
-    // Run-time stats on for this test only (RAII: off again on every path).
-    BpfStatsEnabler stats;
-    if (!stats.ok()) log::warn(stats.error() + ": per-packet program cost not reported");
-    ProgCostTracker cost;
     SystemMonitor monitor(options_.interface, conf.config.sample_rate);
 
     ReceiverReport report;
     std::string incomplete_reason;
     try {
         enter(SessionState::Configured);
-        channel.send(proto::make_ready(conf.test_id, options_.interface, mac, attachment->mode_used()), kSendTimeout);
+        channel.send(proto::make_ready(conf.test_id, options_.interface, mac, path->xdp_mode_used()), kSendTimeout);
         for (;;) {  // heartbeats may come before start
             auto msg = channel.expect_any(time_left());
             const std::string type = proto::get_string(msg, "type");
@@ -330,8 +326,8 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
             if (type != "heartbeat") throw proto::ProtocolError("unexpected '" + type + "' before start");
         }
         enter(SessionState::Armed);
-        program->reset_counters();
-        cost.start(*program, stats.ok());
+        // Run-time stats (XDP) on from here for this test only (RAII).
+        path->start();
         channel.send(proto::make_started(conf.test_id), kSendTimeout);
         const auto t0 = Clock::now();
         monitor.sample(0.0);
@@ -369,16 +365,16 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
                 watch.sent(now);
             }
             if (now >= next_sample) {
-                const CpuTotals t = program->read_totals();
+                const CpuTotals t = path->read_totals();
                 report.samples.push_back({seconds_since(t0), t.test_packets, t.test_bytes});
-                cost.sample(*program, report.samples.back().t_s);
+                path->sample(report.samples.back().t_s);
                 monitor.sample(report.samples.back().t_s);
                 next_sample += sample_every;
                 continue;
             }
             if (now >= next_live) {
-                const CpuTotals t = program->read_totals();
-                const auto flows = program->read_flows();
+                const CpuTotals t = path->read_totals();
+                const auto flows = path->read_flows();
                 proto::LiveSample live;
                 live.t_s = seconds_since(t0);
                 live.test_packets = t.test_packets;
@@ -394,7 +390,7 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
                     st.received_packets = live.test_packets;
                     st.rx_pps = live.rx_pps;
                     st.lost = live.lost;
-                    st.xdp_mode = attachment->mode_used();
+                    st.xdp_mode = path->xdp_mode_used();
                     st.flows.clear();
                     for (uint32_t i = 0; i < flows.size() && i < options_.max_flow_labels; ++i)
                         st.flows.push_back({i, flows[i].packets});
@@ -418,21 +414,21 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
 
         // Drain: wait until every sent packet arrived or the count is quiet.
         const auto drain_start = Clock::now();
-        CpuTotals last = program->read_totals();
+        CpuTotals last = path->read_totals();
         auto last_change = drain_start;
         while (last.test_packets < sent_packets && Clock::now() - drain_start < kDrainMax &&
                Clock::now() - last_change < kDrainQuiet && !stop_requested_) {
             std::this_thread::sleep_for(kDrainPoll);
-            const CpuTotals t = program->read_totals();
+            const CpuTotals t = path->read_totals();
             if (t.test_packets != last.test_packets) last_change = Clock::now();
             last = t;
         }
-        ReceiverReport final_report = make_report(*program, *attachment, mac);
+        const double t_end = seconds_since(t0);
+        path->sample(t_end);
+        ReceiverReport final_report = path->finish(mac, false);
         final_report.samples = std::move(report.samples);
-        final_report.samples.push_back({seconds_since(t0), final_report.test_packets, final_report.test_bytes});
+        final_report.samples.push_back({t_end, final_report.test_packets, final_report.test_bytes});
         final_report.drain_s = seconds_since(drain_start);
-        cost.sample(*program, final_report.samples.back().t_s);
-        final_report.prog_cost = cost.finish(*program);
         monitor.sample(final_report.samples.back().t_s);
         final_report.system = monitor.finish(final_report.test_packets);
         report = std::move(final_report);
@@ -444,9 +440,8 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
         log::error("test " + std::to_string(conf.test_id) + " incomplete: " + incomplete_reason);
         try {
             auto samples = std::move(report.samples);
-            report = make_report(*program, *attachment, mac);
+            report = path->finish(mac, false);
             report.samples = std::move(samples);
-            report.prog_cost = cost.finish(*program);
             report.system = monitor.finish(report.test_packets);
         } catch (const std::exception& e2) {
             log::error(std::string("could not read the final counters: ") + e2.what());
@@ -454,8 +449,9 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
     }
 
     enter(SessionState::Done);
-    attachment.reset();  // detach before writing: the interface is free again
-    log::info("XDP program detached from " + options_.interface);
+    path->release();  // detach (or close the sockets) before writing: the interface is free again
+    log::info(options_.mode == ReceiveMode::Xdp ? "XDP program detached from " + options_.interface
+                                                : std::string("baseline sockets closed"));
     identity.ended_at = now_iso8601();
     identity.status = incomplete_reason.empty() ? "complete" : "incomplete";
     identity.status_reason = incomplete_reason;

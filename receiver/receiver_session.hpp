@@ -18,6 +18,7 @@
 #include "protocol.hpp"
 #include "status_pages.hpp"
 #include "system_check.hpp"
+#include "receive_path.hpp"
 #include "xdp_program.hpp"
 
 namespace ebt {
@@ -30,6 +31,8 @@ struct ReceiverOptions {
     std::string results_dir = "./results";
     bool once = false;
     TestAction action = TestAction::Drop;   // --test-action
+    ReceiveMode mode = ReceiveMode::Xdp;    // --mode
+    unsigned recv_threads = 1;              // --recv-threads (baseline)
     // The shared secret (--token-file / $EBT_TOKEN).  Without one, control
     // connections are accepted only from loopback and 198.18.0.0/15.
     std::optional<std::string> token;

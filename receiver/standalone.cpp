@@ -4,11 +4,10 @@
 #include <chrono>
 #include <thread>
 
-#include "bpf_stats.hpp"
 #include "log.hpp"
 #include "results.hpp"
 #include "system_monitor.hpp"
-#include "xdp_report.hpp"
+#include "receive_path.hpp"
 
 namespace ebt {
 
@@ -26,29 +25,31 @@ int run_standalone(const StandaloneOptions& o, const std::atomic<bool>& stop) {
     if (o.duration_s) identity.config.duration_s = *o.duration_s;
     identity.started_at = now_iso8601();
 
-    XdpProgramConfig pc;
-    pc.test_id = 0;
-    pc.flows = EBT_MAX_FLOWS;
-    pc.action = o.action;
-    pc.any_test_id = true;
-    pc.foreign_tuples = o.foreign_tuples;
-    pc.foreign_drop = o.foreign_drop;
+    ReceivePathConfig pc;
+    pc.mode = o.mode;
+    pc.interface = o.interface;
+    pc.xdp_mode = o.xdp_mode;
+    pc.counting.test_id = 0;
+    pc.counting.flows = EBT_MAX_FLOWS;
+    pc.counting.action = o.action;
+    pc.counting.any_test_id = true;
+    pc.counting.foreign_tuples = o.foreign_tuples;
+    pc.counting.foreign_drop = o.foreign_drop;
+    pc.threads = o.recv_threads;
 
-    std::optional<XdpProgram> program;
-    std::optional<XdpAttachment> attachment;
+    std::unique_ptr<ReceivePath> path;
     std::string mac;
     try {
-        program.emplace(pc);
-        attachment.emplace(*program, o.interface, o.xdp_mode);
+        if (pc.mode == ReceiveMode::Baseline) set_baseline_target(pc, o.config);
+        path = open_receive_path(pc);
         mac = interface_mac(o.interface);
     } catch (const std::exception& e) {
         log::error(e.what());
         return 1;
     }
-    log::info("standalone: XDP program attached to " + o.interface + " in " + attachment->mode_used() +
-              " mode (requested " + to_string(o.xdp_mode) + "); counting test packets of any test id" +
+    log::info("standalone: " + path->description() + "; counting test packets of any test id" +
               (o.duration_s ? " for " + std::to_string(*o.duration_s) + " s" : " until SIGINT"));
-    if (o.xdp_mode == XdpMode::Auto && attachment->mode_used() == "generic")
+    if (o.mode == ReceiveMode::Xdp && o.xdp_mode == XdpMode::Auto && path->xdp_mode_used() == "generic")
         log::warn(o.interface + " has no native XDP: generic (skb) mode measures the kernel stack too");
 
     const std::string dir =
@@ -58,16 +59,13 @@ int run_standalone(const StandaloneOptions& o, const std::atomic<bool>& stop) {
         ~CloseLog() { log::close_file(); }
     } close_log;
 
-    BpfStatsEnabler stats;
-    if (!stats.ok()) log::warn(stats.error() + ": per-packet program cost not reported");
-    ProgCostTracker cost;
     SystemMonitor monitor(o.interface, o.config.sample_rate);
     std::vector<CounterSample> samples;
     ReceiverReport report;
     std::string incomplete_reason;
     try {
-        program->reset_counters();
-        cost.start(*program, stats.ok());
+        path->start();
+        log::info("standalone: counting");
         const auto t0 = Clock::now();
         monitor.sample(0.0);
         const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.config.sample_rate));
@@ -84,27 +82,29 @@ int run_standalone(const StandaloneOptions& o, const std::atomic<bool>& stop) {
             const auto now = Clock::now();
             if (end && now >= *end) break;
             if (now >= next_sample) {
-                const CpuTotals t = program->read_totals();
+                const CpuTotals t = path->read_totals();
                 samples.push_back({since(), t.test_packets, t.test_bytes});
-                cost.sample(*program, samples.back().t_s);
+                path->sample(samples.back().t_s);
                 monitor.sample(samples.back().t_s);
                 next_sample += every;
                 continue;
             }
             std::this_thread::sleep_for(std::min<Clock::duration>(kPoll, next_sample - now));
         }
-        report = make_report(*program, *attachment, mac, true);
-        samples.push_back({since(), report.test_packets, report.test_bytes});
+        const double t_end = since();
+        path->sample(t_end);
+        report = path->finish(mac, true);
+        samples.push_back({t_end, report.test_packets, report.test_bytes});
         report.samples = std::move(samples);
-        report.prog_cost = cost.finish(*program);
         monitor.sample(report.samples.back().t_s);
         report.system = monitor.finish(report.test_packets);
     } catch (const std::exception& e) {
         incomplete_reason = e.what();
         log::error("standalone run incomplete: " + incomplete_reason);
     }
-    attachment.reset();
-    log::info("XDP program detached from " + o.interface);
+    path->release();
+    log::info(o.mode == ReceiveMode::Xdp ? "XDP program detached from " + o.interface
+                                         : std::string("baseline sockets closed"));
     identity.ended_at = now_iso8601();
     identity.status = incomplete_reason.empty() ? "complete" : "incomplete";
     identity.status_reason = incomplete_reason;

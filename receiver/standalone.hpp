@@ -4,7 +4,9 @@
 // Test packets of every test id count (there is no configure to name one),
 // in the 65,536 flow slots by flow id; no epoch is known, so no latency.
 // Packets without our header are counted per 5-tuple (up to foreign_tuples,
-// the rest summed) and passed (default) or dropped.
+// the rest summed) and passed (default) or dropped.  With mode Baseline the
+// userspace receiver counts instead (UDP sockets on the config's destination
+// address and port; other datagrams on them are counted as other, no tuples).
 #pragma once
 
 #include <atomic>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "config.hpp"
+#include "receive_path.hpp"
 #include "xdp_program.hpp"
 
 namespace ebt {
@@ -23,6 +26,8 @@ struct StandaloneOptions {
     std::string results_dir = "./results";
     std::optional<double> duration_s;   // unset: until stop
     TestAction action = TestAction::Drop;
+    ReceiveMode mode = ReceiveMode::Xdp;   // baseline: UDP sockets on dst_machine.ip:dst_port
+    unsigned recv_threads = 1;
     uint32_t foreign_tuples = 1024;
     bool foreign_drop = false;
     TestConfig config;                  // name, sample_rate, and the record's config

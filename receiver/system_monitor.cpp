@@ -37,7 +37,26 @@ constexpr const char* kBusyMethod =
     "busy CPU ns = sum over all CPUs of /proc/stat ticks other than idle and iowait (user, nice, "
     "system, irq, softirq, steal) between the first and the last sample, times 1e9/USER_HZ; "
     "whole host (every process, softirq included, and the generator too when it shares the "
-    "host); tick-sampled, so an estimate whose resolution is 1 tick per CPU per field";
+    "host); tick-sampled. Error bound (busy_cpu_ns_bound): per CPU, each of the 6 busy counters is "
+    "read truncated to whole USER_HZ ticks (difference off by less than 1 tick each), and the kernel "
+    "accounts whole timer ticks (1/HZ <= 1/USER_HZ here), so each window boundary may miss up to 1 "
+    "tick: n_cpus x (6 + 2) x 1e9/USER_HZ ns. That bounds the reading, not the tick sampling "
+    "itself, which attributes each tick to whatever the CPU does at that instant";
+
+constexpr const char* kReceiveMethod =
+    "receive CPU ns = softirq ticks of all CPUs (/proc/stat: XDP, and the kernel's receive path up "
+    "to the UDP socket queue, run in softirq) + xdp-recv's own utime + stime (/proc/self/stat: the "
+    "baseline's receive threads, the sampling loop) between the first and the last sample, times "
+    "1e9/USER_HZ; excludes the generator and other processes sharing the host, but the kernel's "
+    "receive work done outside softirq (in the sender's system time on a veth) is not in it. "
+    "Tick-sampled; error bound (receive_cpu_ns_bound): per CPU the softirq counter read truncated "
+    "(< 1 tick) and one tick at each window boundary, plus 2 ticks for the truncated utime and "
+    "stime: (3 x n_cpus + 2) x 1e9/USER_HZ ns";
+
+// Per CPU: 6 busy counters truncated once each, plus one kernel tick at each
+// of the window's two boundaries (HZ >= USER_HZ on Linux: a kernel tick is
+// at most one USER_HZ tick).
+constexpr uint64_t kBoundTicksPerCpu = 6 + 2;
 
 // ethtool ioctl on ifname; false if the driver does not answer.
 bool ethtool_ioctl(const std::string& ifname, void* data) {
@@ -100,6 +119,25 @@ std::vector<CpuTicks> parse_proc_stat(const std::string& text) {
     return out;
 }
 
+uint64_t parse_proc_cpu_ticks(const std::string& text) {
+    // Fields after "(comm)" (which may hold spaces): state is field 3, so
+    // utime (14) and stime (15) are the 12th and 13th tokens.
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream in(text.substr(close + 1));
+    std::string tok;
+    uint64_t utime = 0, stime = 0;
+    for (int i = 1; i <= 13 && (in >> tok); ++i) {
+        try {
+            if (i == 12) utime = std::stoull(tok);
+            if (i == 13) stime = std::stoull(tok);
+        } catch (const std::exception&) {
+            return 0;
+        }
+    }
+    return utime + stime;
+}
+
 uint64_t parse_kb_field(const std::string& text, const std::string& field) {
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);) {
@@ -121,6 +159,9 @@ SystemMonitor::SystemMonitor(std::string ifname, double sample_rate_s)
         sysfs_names_.push_back(e.path().filename().string());
     std::sort(sysfs_names_.begin(), sysfs_names_.end());
     if (sysfs_names_.empty()) missing_ += " /sys/class/net/" + ifname_ + "/statistics unreadable;";
+    netdev_names_ = sysfs_names_;
+    for (const auto& n : sysfs_names_) sysfs_paths_.push_back("/sys/class/net/" + ifname_ + "/statistics/" + n);
+    for (const auto& n : ethtool_names_) netdev_names_.push_back("ethtool." + n);
     if (ethtool_names_.empty()) missing_ += " no ethtool -S statistics from the driver;";
 }
 
@@ -132,17 +173,30 @@ void SystemMonitor::sample(double t_s) {
     s.mem_total_kb = parse_kb_field(meminfo, "MemTotal");
     s.mem_available_kb = parse_kb_field(meminfo, "MemAvailable");
     s.rss_kb = parse_kb_field(read_text("/proc/self/status"), "VmRSS");
-    const std::string dir = "/sys/class/net/" + ifname_ + "/statistics/";
-    for (const auto& n : sysfs_names_) {
+    // Values only, in netdev_names_ order: a long test keeps one sample per
+    // sample_rate s, so a sample must stay small (the soak's RSS goal).
+    s.netdev.reserve(netdev_names_.size());
+    for (const auto& path : sysfs_paths_) {
         uint64_t v = 0;
-        std::ifstream in(dir + n);
+        std::ifstream in(path);
         in >> v;   // unreadable: 0 (a counter that vanished with the interface)
-        s.netdev.emplace_back(n, v);
+        s.netdev.push_back(v);
     }
-    std::vector<uint64_t> values;
-    if (!ethtool_names_.empty() && ethtool_stat_values(ifname_, ethtool_names_.size(), values))
-        for (size_t i = 0; i < values.size(); ++i) s.netdev.emplace_back("ethtool." + ethtool_names_[i], values[i]);
+    // A failed ethtool read repeats the previous sample's values (cumulative
+    // counters: the window shows no change) and is noted once.
+    const bool read_ok = !ethtool_names_.empty() &&
+                         ethtool_stat_values(ifname_, ethtool_names_.size(), ethtool_values_) &&
+                         ethtool_values_.size() == ethtool_names_.size();
+    for (size_t i = 0; i < ethtool_names_.size(); ++i) {
+        const size_t k = sysfs_names_.size() + i;
+        s.netdev.push_back(read_ok ? ethtool_values_[i] : samples_.empty() ? 0 : samples_.back().netdev[k]);
+    }
+    if (!read_ok && !ethtool_names_.empty() && !ethtool_failed_) {
+        ethtool_failed_ = true;
+        missing_ += " an ethtool -S read failed (its counters repeat the previous sample);";
+    }
     samples_.push_back(std::move(s));
+    own_ticks_.push_back(parse_proc_cpu_ticks(read_text("/proc/self/stat")));
 }
 
 std::optional<double> SystemMonitor::last_busy_pct() const {
@@ -169,6 +223,7 @@ SystemReport SystemMonitor::finish(uint64_t test_packets) const {
     if (!missing_.empty()) r.note += ". Not available:" + missing_;
     r.busy_method = kBusyMethod;
     r.samples = samples_;
+    r.netdev_names = netdev_names_;
     if (samples_.empty()) return r;
 
     uint64_t used_sum = 0, rss_sum = 0;
@@ -184,12 +239,13 @@ SystemReport SystemMonitor::finish(uint64_t test_packets) const {
 
     const auto& first = samples_.front();
     const auto& last = samples_.back();
-    if (first.netdev.size() == last.netdev.size())
-        for (size_t i = 0; i < last.netdev.size(); ++i)
-            r.netdev_delta.emplace_back(last.netdev[i].first, last.netdev[i].second - first.netdev[i].second);
+    // A counter that went down (the interface vanished or was reset) has no delta: 0.
+    for (size_t i = 0; i < netdev_names_.size() && i < first.netdev.size() && i < last.netdev.size(); ++i)
+        r.netdev_delta.emplace_back(netdev_names_[i],
+                                    last.netdev[i] >= first.netdev[i] ? last.netdev[i] - first.netdev[i] : 0);
 
     const size_t ncpu = first.cpus.size();
-    uint64_t busy_total = 0;
+    uint64_t busy_total = 0, softirq_total = 0;
     for (size_t c = 0; c < ncpu; ++c) {
         CpuSummary cs;
         cs.cpu = static_cast<uint32_t>(c);
@@ -214,11 +270,29 @@ SystemReport SystemMonitor::finish(uint64_t test_packets) const {
             cs.mean_softirq_pct = 100.0 * static_cast<double>(soft) / static_cast<double>(all);
         }
         busy_total += busy;
+        softirq_total += soft;
         r.cpus.push_back(cs);
     }
-    if (r.user_hz > 0) r.busy_cpu_ns = busy_total * (1'000'000'000ull / r.user_hz);
-    if (test_packets > 0 && samples_.size() >= 2)
+    r.busy_window_s = last.t_s - first.t_s;
+    if (r.user_hz > 0) {
+        r.busy_cpu_ns = busy_total * (1'000'000'000ull / r.user_hz);
+        r.busy_cpu_ns_bound = ncpu * kBoundTicksPerCpu * (1'000'000'000ull / r.user_hz);
+    }
+    r.receive_method = kReceiveMethod;
+    if (r.user_hz > 0 && samples_.size() >= 2) {
+        const uint64_t tick = 1'000'000'000ull / r.user_hz;
+        r.receive_cpu_ns = (softirq_total + own_ticks_.back() - own_ticks_.front()) * tick;
+        r.receive_cpu_ns_bound = (3 * ncpu + 2) * tick;
+        if (test_packets > 0) {
+            r.receive_cpu_ns_per_packet = static_cast<double>(r.receive_cpu_ns) / static_cast<double>(test_packets);
+            r.receive_cpu_ns_per_packet_bound =
+                static_cast<double>(r.receive_cpu_ns_bound) / static_cast<double>(test_packets);
+        }
+    }
+    if (test_packets > 0 && samples_.size() >= 2) {
         r.busy_cpu_ns_per_packet = static_cast<double>(r.busy_cpu_ns) / static_cast<double>(test_packets);
+        r.busy_cpu_ns_per_packet_bound = static_cast<double>(r.busy_cpu_ns_bound) / static_cast<double>(test_packets);
+    }
     return r;
 }
 

@@ -36,7 +36,12 @@ private:
     double sample_rate_s_;
     std::vector<std::string> ethtool_names_;   // ETH_SS_STATS strings, fixed at start
     std::vector<std::string> sysfs_names_;     // statistics/* file names, sorted
+    std::vector<std::string> sysfs_paths_;     // their full paths, built once
+    std::vector<std::string> netdev_names_;    // sysfs names, then "ethtool." + ethtool names
+    bool ethtool_failed_ = false;
+    std::vector<uint64_t> ethtool_values_;     // scratch for one ethtool read (no per-sample allocation)
     std::vector<SystemSample> samples_;
+    std::vector<uint64_t> own_ticks_;          // xdp-recv's utime + stime at each sample
     std::string missing_;                      // sources that could not be read
 };
 
@@ -45,5 +50,7 @@ private:
 // (0 if absent).
 std::vector<CpuTicks> parse_proc_stat(const std::string& text);
 uint64_t parse_kb_field(const std::string& text, const std::string& field);
+// /proc/<pid>/stat text to utime + stime (clock ticks, all threads); 0 if malformed.
+uint64_t parse_proc_cpu_ticks(const std::string& text);
 
 }  // namespace ebt

@@ -222,7 +222,7 @@ std::vector<ebt_flow_state> XdpProgram::read_flows() const {
                                        keys.data() + done, values.data() + done, &count, &opts);
         int e = err ? errno : 0;
         if (err && e != ENOENT) {
-            if (first && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP)) {
+            if (first && (e == EINVAL || e == EOPNOTSUPP)) {
                 done = 0;
                 break;
             }

@@ -31,17 +31,9 @@ ForeignTuple describe_tuple(const ebt_tuple& t, uint64_t packets, uint64_t bytes
     return x;
 }
 
-ReceiverReport make_report(const XdpProgram& prog, const XdpAttachment& att, const std::string& mac,
-                           bool only_active_flows) {
-    const CpuTotals t = prog.read_totals();
+ReceiverReport report_from_counters(const CpuTotals& t, const std::vector<ebt_flow_state>& flows,
+                                    bool only_active_flows) {
     ReceiverReport r;
-    r.test_action = to_string(prog.config().action);
-    if (prog.config().epoch_tai_ns != 0)
-        r.latency = summarize_latency(prog.read_latency(), prog.config().clock_offset_ns,
-                                      offset_uncertainty_text(prog.config().clock_uncertainty_ns));
-    r.interface = att.ifname();
-    r.mac = mac;
-    r.xdp_mode = att.mode_used();
     r.rx_packets = t.rx_packets;
     r.rx_bytes = t.rx_bytes;
     r.test_packets = t.test_packets;
@@ -50,13 +42,27 @@ ReceiverReport make_report(const XdpProgram& prog, const XdpAttachment& att, con
     r.other_bytes = t.other_bytes;
     r.stale_packets = t.stale_packets;
     r.bad_flow_packets = t.bad_flow_packets;
-    const auto flows = prog.read_flows();
     r.flows.reserve(only_active_flows ? 0 : flows.size());
     for (uint32_t i = 0; i < flows.size(); ++i) {
         const auto& f = flows[i];
         if (only_active_flows && f.packets == 0) continue;
         r.flows.push_back({i, f.packets, f.bytes, f.lost, f.reordered, f.duplicates, f.late});
     }
+    return r;
+}
+
+ReceiverReport make_report(const XdpProgram& prog, const XdpAttachment& att, const std::string& mac,
+                           bool only_active_flows) {
+    const CpuTotals t = prog.read_totals();
+    ReceiverReport r = report_from_counters(t, prog.read_flows(), only_active_flows);
+    r.mode = "xdp";
+    r.test_action = to_string(prog.config().action);
+    if (prog.config().epoch_tai_ns != 0)
+        r.latency = summarize_latency(prog.read_latency(), prog.config().clock_offset_ns,
+                                      offset_uncertainty_text(prog.config().clock_uncertainty_ns));
+    r.interface = att.ifname();
+    r.mac = mac;
+    r.xdp_mode = att.mode_used();
     if (prog.config().foreign_tuples > 0) {
         ForeignReport fr;
         fr.action = prog.config().foreign_drop ? "drop" : "pass";

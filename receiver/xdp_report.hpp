@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "results.hpp"
 #include "xdp_program.hpp"
@@ -15,6 +16,12 @@ inline constexpr const char* kOffsetUnknown = "unknown (no clock sync yet)";
 
 // The uncertainty text for the report: kOffsetUnknown when uncertainty_ns < 0.
 std::string offset_uncertainty_text(int64_t uncertainty_ns);
+
+// The counters and flows part of a report, the same for both receive modes
+// (XDP maps or the baseline's sockets): totals, and the flows (only those
+// that received packets when only_active_flows).
+ReceiverReport report_from_counters(const CpuTotals& t, const std::vector<ebt_flow_state>& flows,
+                                    bool only_active_flows);
 
 // Reads every map of prog.  only_active_flows: list only flows that received
 // packets (standalone, where the flow map spans all 65,536 ids).  Foreign

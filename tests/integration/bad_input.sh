@@ -66,6 +66,61 @@ expect_bad "receiver port 0" "--control-port" -- "$XDP_RECV" --control-port 0 --
 expect_bad "receiver listen address" "--listen" -- "$XDP_RECV" --listen 1.2.3 --results-dir "$WORK/res"
 expect_bad "receiver yaml syntax" "YAML syntax error" -- "$XDP_RECV" --config "$WORK/comma.yaml" --results-dir "$WORK/res"
 expect_bad "receiver unknown flag" "--bogus" -- "$XDP_RECV" --bogus --results-dir "$WORK/res"
+# Traffic addressing (flow_spec, ip_version, vlan): each bad value named.
+bad_yaml() {  # bad_yaml NAME PATTERN YAML: the config file NAME.yaml, then expect_bad
+  printf '%s\n' "$3" >"$WORK/$1.yaml"
+  expect_bad "$1" "$2" -- "${G[@]}" --config "$WORK/$1.yaml" --results-dir "$WORK/res"
+}
+bad_yaml fs_count0 "traffic_config.flow_spec.src_port.count: expected an integer in 1..65536, got 0" $'traffic_config:\n  flow_spec: {src_port: {count: 0}}'
+bad_yaml fs_step0 "traffic_config.flow_spec.src_ip.step: expected at least 1 with count 4" $'traffic_config:\n  flow_spec: {src_ip: {count: 4, step: 0}}'
+bad_yaml fs_ip_overflow "traffic_config.flow_spec.dst_ip: start 255.255.255.0 + (count 300 - 1) x step 1 is past 255.255.255.255" $'traffic_config:\n  flow_spec: {dst_ip: {start: 255.255.255.0, count: 300}}'
+bad_yaml fs_ipv6_overflow "is past 2001:2::ffff:ffff" $'traffic_config:\n  ip_version: 6\n  packet_size: 128\n  flow_spec: {src_ip: {start: "2001:2::ffff:ff00", count: 300}}'
+bad_yaml fs_port_overflow "traffic_config.flow_spec.src_port: start 65000 + (count 1000 - 1) x step 1 = 65999 is past 65535" $'traffic_config:\n  flow_spec: {src_port: {start: 65000, count: 1000}}'
+bad_yaml fs_product "= 131072 flows" $'traffic_config:\n  flow_spec: {src_ip: {count: 256}, dst_ip: {count: 256}, src_port: {count: 2}}'
+bad_yaml fs_flows_conflict "traffic_config.flows: 8 conflicts with traffic_config.flow_spec, which makes 16 flows" $'traffic_config:\n  flows: 8\n  flow_spec: {src_port: {count: 16}}'
+bad_yaml fs_typo "did you mean 'flow_spec'" $'traffic_config:\n  flow_spce: {src_port: {count: 16}}'
+bad_yaml fs_start_version "traffic_config.flow_spec.src_ip.start: expected an IPv6 address" $'traffic_config:\n  ip_version: 6\n  packet_size: 128\n  flow_spec: {src_ip: {start: 198.18.0.1}}'
+bad_yaml ip_version5 "traffic_config.ip_version: expected 4 or 6, got 5" $'traffic_config:\n  ip_version: 5'
+bad_yaml bad_ipv6 "network_config.dst_machine.ipv6: expected an IPv6 address" $'network_config:\n  dst_machine: {ipv6: "2001:2::g"}'
+bad_yaml vlan_id "traffic_config.vlan.id: expected a VLAN id in 1..4094, got 4095" $'traffic_config:\n  vlan: {id: 4095}'
+bad_yaml vlan_pcp "traffic_config.vlan.pcp: expected a priority (PCP) in 0..7, got 8" $'traffic_config:\n  vlan: {id: 5, pcp: 8}'
+bad_yaml ipv6_small "traffic_config.packet_size: 60-byte frames are below the 80-byte minimum for IPv6" $'traffic_config:\n  ip_version: 6\n  packet_size: 60'
+bad_yaml vlan_imix "imix's 60-byte frames are below the 64-byte minimum for IPv4 with a VLAN tag" $'traffic_config:\n  vlan: {id: 5}\n  packet_size: imix'
+printf 'traffic_config:\n  flow_spec: {src_port: {count: 16}}\n' >"$WORK/fs16.yaml"
+expect_bad "flows flag vs flow_spec" "--flows: 8 conflicts with traffic_config.flow_spec" -- "${G[@]}" --config "$WORK/fs16.yaml" --flows 8 --results-dir "$WORK/res"
+printf 'traffic_config:\n  ip_version: 6\n  vlan: {id: 5}\n' >"$WORK/v6vlan.yaml"
+expect_bad "size flag under the IPv6+VLAN minimum" "84-byte minimum for IPv6 with a VLAN tag" -- "${G[@]}" --config "$WORK/v6vlan.yaml" --size 83 --results-dir "$WORK/res"
+# Traffic patterns and --count (issue 3): one line naming the key or flag.
+bad_yaml pat_type "traffic_config.patterns\[0\].type: expected one of constant, burst, ramp, poisson, got \"sine\"" $'traffic_config:\n  patterns:\n    - {type: sine}'
+bad_yaml pat_ramp_over "traffic_config.patterns\[0\].over: expected a positive number of seconds for a ramp pattern" $'traffic_config:\n  patterns:\n    - {type: ramp, from: 1, to: 100}'
+bad_yaml pat_neg_rate "traffic_config.patterns\[0\].from: expected whole packets per second" $'traffic_config:\n  patterns:\n    - {type: ramp, from: -5, to: 100, over: 1}'
+bad_yaml pat_burst_rate "traffic_config.patterns\[0\].burst_rate: expected a positive number" $'traffic_config:\n  patterns:\n    - {type: burst, burst_duration: 1, duration: 2}'
+bad_yaml pat_wrong_field "traffic_config.patterns\[0\].over: not a field of a constant pattern" $'traffic_config:\n  patterns:\n    - {type: constant, over: 1}'
+bad_yaml pat_too_long "traffic_config.patterns: the patterns last 70 s, longer than test_config.duration 60 s" $'traffic_config:\n  patterns:\n    - {type: constant, duration: 70}'
+bad_yaml pat_over_link "traffic_config.patterns\[0\].burst_rate: 20000000 pps" $'traffic_config:\n  packet_size: 60\n  patterns:\n    - {type: burst, burst_rate: 20Mpps, burst_duration: 0.1, duration: 1}'
+expect_bad "count zero" "--count: expected a whole number of packets >= 1" -- "${G[@]}" --count 0 --results-dir "$WORK/res"
+expect_bad "count text" "--count: expected a whole number" -- "${G[@]}" --count 5k --results-dir "$WORK/res"
+expect_bad "count over duration" "--count: 5000 packets at 1000 pps take" -- "${G[@]}" --rate 1000 --duration 2 --count 5000 --no-coordination --dst-mac 02:00:00:00:00:02 --results-dir "$WORK/res"
+printf 'test_config: {duration: 2}\ntraffic_config:\n  patterns:\n    - {type: constant, rate: 100, duration: 1}\n' >"$WORK/pat100.yaml"
+expect_bad "count over the patterns" "--count: 101 packets, but the patterns send only 100" -- "${G[@]}" --config "$WORK/pat100.yaml" --count 101 --no-coordination --dst-mac 02:00:00:00:00:02 --results-dir "$WORK/res"
+# --pcap replay: the file is read and checked before anything else.
+pcap_file() {  # pcap_file PATH LINKTYPE FRAME_LEN: a little-endian pcap with one record
+  printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xff\xff\0\0'"$(printf '\\x%02x' "$2")"'\0\0\0' >"$1"
+  printf '\x01\0\0\0\0\0\0\0'"$(printf '\\x%02x' "$3")"'\0\0\0'"$(printf '\\x%02x' "$3")"'\0\0\0' >>"$1"
+  head -c "$3" /dev/zero >>"$1"
+}
+pcap_file "$WORK/eth.pcap" 1 60
+pcap_file "$WORK/raw.pcap" 101 20
+echo "not a capture" >"$WORK/text.pcap"
+GP=("$DPDK_GEN" "${EAL[@]}" -- --no-coordination --dst-mac 02:00:00:00:00:02 --results-dir "$WORK/res")
+expect_bad "pcap missing file" "--pcap: $WORK/nope.pcap: " -- "${GP[@]}" --pcap "$WORK/nope.pcap"
+expect_bad "pcap not a pcap" "--pcap: $WORK/text.pcap: " -- "${GP[@]}" --pcap "$WORK/text.pcap"
+expect_bad "pcap link type" "--pcap: $WORK/raw.pcap: link type 12 (RAW), expected Ethernet" -- "${GP[@]}" --pcap "$WORK/raw.pcap"
+expect_bad "pcap-timing without pcap" "--pcap-timing: needs --pcap FILE" -- "${GP[@]}" --pcap-timing file
+expect_bad "pcap-stamp without pcap" "--pcap-stamp: needs --pcap FILE" -- "${GP[@]}" --pcap-stamp
+expect_bad "pcap-timing value" '--pcap-timing: expected "rate" or "file", got "wall"' -- "${GP[@]}" --pcap "$WORK/eth.pcap" --pcap-timing wall
+expect_bad "pcap-timing file, one frame" "--pcap-timing file: $WORK/eth.pcap: one frame has no gaps" -- "${GP[@]}" --pcap "$WORK/eth.pcap" --pcap-timing file
+expect_bad "pcap with size" "--size: not with --pcap" -- "${GP[@]}" --pcap "$WORK/eth.pcap" --size 100
 # Control messages: bad_input_control.sh.  Packets (malformed, truncated,
 # other test id, bad flow id: counted and passed): tests/unit/xdp_prog_test.cpp.
 echo "PASS bad input"

@@ -65,6 +65,27 @@ if args.lossless:
 if args.no_receiver:
     check(doc["receiver"] is None and s["received_packets"] is None, "receiver should be null")
 
+# The generator's own accounting adds up (lcores, flows, rates).
+g = doc["generator"]
+check(sum(t["packets"] for t in g["threads"]) == g["sent_packets"], "generator.threads packets do not add up")
+check(sum(t["tx_full_dropped"] for t in g["threads"]) == g["tx_full_dropped"], "threads tx_full_dropped do not add up")
+# --pcap: frames sent unstamped belong to no flow.
+unstamped = g["pcap"]["unstamped"] if g.get("pcap") else 0
+check(sum(f["packets"] for f in g["flows"]) == g["sent_packets"] - unstamped, "generator.flows packets do not add up")
+check(sum(f["tx_full_dropped"] for f in g["flows"]) == g["tx_full_dropped"], "flows tx_full_dropped do not add up")
+check(g["sent_packets"] == s["sent_packets"], "generator.sent_packets != summary.sent_packets")
+if g["target_packets"] is not None and g["tx_full_dropped"] == 0 and doc["test"]["status"] == "complete" and \
+        all(t["end"] == "total_reached" for t in g["threads"]):
+    check(g["sent_packets"] == g["target_packets"], f"sent {g['sent_packets']} != target_packets {g['target_packets']}")
+for t in g["threads"]:
+    if t["elapsed_s"] > 0:
+        check(abs(t["achieved_pps"] * t["elapsed_s"] - t["packets"]) <= 1e-6 * max(1, t["packets"]),
+              f"lcore {t['lcore']}: achieved_pps x elapsed_s != packets")
+        check(t["mbps_l1"] >= t["mbps_l2"], f"lcore {t['lcore']}: L1 below L2")
+    if t["target_pps"]:
+        check(t["efficiency_pct"] is not None and abs(t["efficiency_pct"] - 100 * t["achieved_pps"] / t["target_pps"]) < 1e-6,
+              f"lcore {t['lcore']}: efficiency_pct")
+
 with open(os.path.join(args.dir, "results.csv")) as f:
     rows = f.read().splitlines()
 check(rows[0].startswith("test_name,test_id,flow_id"), "results.csv header")

@@ -1,6 +1,8 @@
 // Config loading, precedence, validation messages and the JSON form.
 // Runs with cwd = repo root and EBT_PRESETS_DIR = <repo>/presets.
 #include "config.hpp"
+#include "frame_spec.hpp"
+#include "packet.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -247,14 +249,14 @@ TEST(ConfigYaml, FullSchemaParses) {
     TestConfig c = from_yaml(R"(
 test_config: {name: 2024, duration: 1.5, results_dir: out}
 traffic_config:
-  packet_rate: max
+  packet_rate: 2kpps
   packet_size: 60
   flows: 1
   threads: 64
   src_port: 65535
   dst_port: 1
   patterns:
-    - {name: "burst_pattern", type: "burst", burst_rate: 50000, burst_duration: 1, inter_burst_gap: 2}
+    - {name: "burst_pattern", type: "burst", burst_rate: 50000, burst_duration: 0.25, inter_burst_gap: 2, duration: 1}
     - {name: steady, type: constant}
 network_config:
   src_machine: {ip: 10.1.1.1, interface: "", mac: "", control_port: 1}
@@ -269,7 +271,8 @@ monitoring_config:
     EXPECT_EQ(c.name, "2024");
     EXPECT_EQ(c.duration_s, 1.5);
     EXPECT_EQ(c.results_dir, "out");
-    EXPECT_TRUE(c.rate_max);
+    EXPECT_FALSE(c.rate_max);
+    EXPECT_EQ(c.packet_rate, 2000u);
     EXPECT_EQ(c.packet_size, 60u);
     EXPECT_EQ(c.threads, 64u);
     EXPECT_EQ(c.src_port, 65535);
@@ -278,8 +281,9 @@ monitoring_config:
     EXPECT_EQ(c.patterns[0].name, "burst_pattern");
     EXPECT_EQ(c.patterns[0].type, "burst");
     EXPECT_EQ(c.patterns[0].burst_rate, 50000);
-    EXPECT_EQ(c.patterns[0].burst_duration, 1);
+    EXPECT_EQ(c.patterns[0].burst_duration, 0.25);
     EXPECT_EQ(c.patterns[0].inter_burst_gap, 2);
+    EXPECT_EQ(c.patterns[0].duration, 1);
     EXPECT_EQ(c.patterns[1].type, "constant");
     EXPECT_EQ(c.src_machine.ip, "10.1.1.1");
     EXPECT_EQ(c.src_machine.control_port, 1);
@@ -412,6 +416,84 @@ TEST(ConfigYamlErrors, BurstPatternNeedsRateAndDuration) {
                {"config.yaml:3:", "traffic_config.patterns[0].burst_duration", "got -1"});
 }
 
+// Patterns (issue 3): every type's fields, the sequence rule, one line each.
+TEST(ConfigYamlErrors, PatternRules) {
+    const std::string head = "test_config: {duration: 10}\ntraffic_config:\n  patterns:\n";
+    // The file, then validate() (the sequence rules span patterns).
+    auto full_error = [](const std::string& text) {
+        return error_of([&] {
+            TestConfig cfg;
+            apply_yaml_text(cfg, text, "config.yaml");
+            validate(cfg);
+        });
+    };
+    const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+        {"    - {type: sine}\n", {"config.yaml:4:", "traffic_config.patterns[0].type", "expected one of constant, burst, ramp, poisson", "got \"sine\""}},
+        {"    - {type: ramp, from: 10, to: 100}\n", {"traffic_config.patterns[0].over", "positive number of seconds"}},
+        {"    - {type: ramp, from: 10, to: 100, over: -2}\n", {"traffic_config.patterns[0].over", "got -2"}},
+        {"    - {type: ramp, from: -10, to: 100, over: 2}\n", {"traffic_config.patterns[0].from", "whole packets per second", "got -10"}},
+        {"    - {type: ramp, from: 0, to: 0, over: 2}\n", {"traffic_config.patterns[0].to", "sends nothing"}},
+        {"    - {type: ramp, from: 1, to: 9, over: 2, duration: 1}\n", {"traffic_config.patterns[0].duration", "at least the ramp's over"}},
+        {"    - {type: ramp, from: 1, to: 2, over: 1, rate: 5}\n", {"traffic_config.patterns[0].rate", "not a field of a ramp pattern", "from, to, over"}},
+        {"    - {type: constant, burst_rate: 5}\n", {"traffic_config.patterns[0].burst_rate", "not a field of a constant pattern"}},
+        {"    - {type: poisson, rate: 5Mbps}\n", {"traffic_config.patterns[0].rate", "whole packets per second", "got \"5Mbps\""}},
+        {"    - {type: poisson, rate: 0}\n", {"traffic_config.patterns[0].rate", "got 0"}},
+        {"    - {type: poisson, rate: 10, seed: -1}\n", {"traffic_config.patterns[0].seed", "got -1"}},
+        {"    - {type: burst, burst_rate: 10, burst_duration: 0.01}\n", {"traffic_config.patterns[0].burst_rate", "less than one packet per burst"}},
+        {"    - {type: constant, duration: -1}\n", {"traffic_config.patterns[0].duration", "got -1"}},
+        {"    - {type: constant}\n    - {type: constant, duration: 1}\n", {"traffic_config.patterns[0].duration", "only the last pattern may omit it"}},
+        {"    - {type: constant, duration: 6}\n    - {type: ramp, from: 1, to: 2, over: 5}\n", {"traffic_config.patterns", "last 11 s, longer than test_config.duration 10 s"}},
+    };
+    for (const auto& [yaml, parts] : cases) {
+        const std::string msg = full_error(head + yaml);
+        EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+        for (const auto& part : parts) EXPECT_NE(msg.find(part), std::string::npos) << "'" << part << "' not in: " << msg;
+    }
+    // Patterns and rate max contradict each other.
+    expect_msg(full_error("traffic_config:\n  packet_rate: max\n  patterns:\n    - {type: constant, duration: 1}\n"),
+               {"traffic_config.patterns", "paced rate"});
+}
+
+TEST(ConfigYaml, PatternFieldsAndRates) {
+    TestConfig c = from_yaml(R"(
+test_config: {duration: 10}
+traffic_config:
+  patterns:
+    - {name: up, type: ramp, from: 1kpps, to: "2.5Mpps", over: 2, duration: 3}
+    - {type: poisson, rate: 50kpps, seed: 7, duration: 1}
+    - {type: burst, burst_rate: 100000, burst_duration: 0.5, inter_burst_gap: 0.5, duration: 2}
+    - {type: constant, rate: 300}
+)");
+    ASSERT_EQ(c.patterns.size(), 4u);
+    EXPECT_EQ(c.patterns[0].from, 1000u);
+    EXPECT_EQ(c.patterns[0].to, 2500000u);
+    EXPECT_EQ(c.patterns[0].over, 2);
+    EXPECT_EQ(c.patterns[0].duration, 3);
+    EXPECT_EQ(c.patterns[1].rate, 50000u);
+    EXPECT_EQ(c.patterns[1].seed, 7u);
+    EXPECT_EQ(c.patterns[2].burst_rate, 100000u);
+    EXPECT_EQ(c.patterns[3].rate, 300u);
+    EXPECT_EQ(c.patterns[3].duration, 0);  // the rest of the test
+    const TestConfig back = config_from_json(to_json(c));
+    EXPECT_EQ(json::serialize(to_json(back)), json::serialize(to_json(c)));
+}
+
+TEST(ConfigRate, PatternRatesOverTheLinkSpeed) {
+    TestConfig c = from_yaml("test_config: {duration: 10}\ntraffic_config:\n  packet_size: 60\n  packet_rate: 1000\n  patterns:\n"
+                             "    - {type: ramp, from: 1000, to: 2Mpps, over: 1}\n");
+    EXPECT_NO_THROW(resolve_rate(c, 10000));  // 1.34 Gbit/s at L1
+    try {
+        resolve_rate(c, 1000);
+        ADD_FAILURE() << "no error";
+    } catch (const ConfigError& e) {
+        expect_msg(e.what(), {"traffic_config.patterns[0].to", "2000000 pps", "over the port's link speed of 1000 Mbit/s"});
+    }
+    c.patterns[0].type = "burst";
+    c.patterns[0].burst_rate = 1'500'000;
+    c.patterns[0].burst_duration = 1;
+    EXPECT_THROW(resolve_rate(c, 1000), ConfigError);
+}
+
 TEST(ConfigYamlErrors, SyntaxError) {
     std::string msg = yaml_error("traffic_config:\n  flows: [1,\n  threads: 2\n", "bad.yaml");
     expect_msg(msg, {"bad.yaml:", "YAML syntax error"});
@@ -485,7 +567,10 @@ TEST(ConfigValidate, StructLevelChecks) {
     expect_msg(err([](TestConfig& c) { c.discovery.method = "ssdp"; }), {"network_config.discovery.method"});
     expect_msg(err([](TestConfig& c) { c.sample_rate = -1; }), {"monitoring_config.sample_rate"});
     expect_msg(err([](TestConfig& c) { c.real_time.update_interval = 0; }), {"monitoring_config.real_time.update_interval"});
-    expect_msg(err([](TestConfig& c) { c.patterns.push_back({"p", "square", 1, 1, 1}); }), {"traffic_config.patterns[0].type"});
+    expect_msg(err([](TestConfig& c) { PatternConfig p;
+        p.name = "p";
+        p.type = "square";
+        c.patterns.push_back(p); }), {"traffic_config.patterns[0].type"});
     // Flows past the port range are fine: they move on to the next source IP.
     EXPECT_EQ(err([](TestConfig& c) { c.src_port = 65000; c.flows = 65536; }), "");
 }
@@ -531,9 +616,26 @@ TestConfig busy_config() {
     c.threads = 7;
     c.src_port = 1;
     c.dst_port = 65535;
-    c.patterns = {{"b", "burst", 1e6 / 3, 0.3, 0}, {"c", "constant", 0, 0, 0}};
-    c.src_machine = {"1.2.3.4", "", "02:00:00:00:00:01", 1};
-    c.dst_machine = {"5.6.7.8", "veth1", "", 65535};
+    c.patterns.resize(5);
+    c.patterns[0].name = "b";
+    c.patterns[0].type = "burst";
+    c.patterns[0].burst_rate = 333333;
+    c.patterns[0].burst_duration = 0.03;
+    c.patterns[0].duration = 0.02;
+    c.patterns[1].type = "ramp";
+    c.patterns[1].from = 7;
+    c.patterns[1].to = 70000;
+    c.patterns[1].over = 0.01;
+    c.patterns[2].type = "poisson";
+    c.patterns[2].rate = 1000;
+    c.patterns[2].seed = 18446744073709551615ull;
+    c.patterns[2].duration = 0.01;
+    c.patterns[3].type = "constant";
+    c.patterns[3].rate = 5;
+    c.patterns[3].duration = 0.01;
+    c.patterns[4].name = "c";
+    c.src_machine = {"1.2.3.4", "", "02:00:00:00:00:01", 1, "fd00::1"};
+    c.dst_machine = {"5.6.7.8", "veth1", "", 65535, "fd00:0:0:1::ffff:fff0"};
     c.xdp_mode = "generic";
     c.discovery = {true, "mdns", 2.75};
     c.sample_rate = 1.0 / 7;
@@ -732,4 +834,310 @@ TEST(ConfigSizes, BadMixesNameTheKey) {
     ConfigOverrides o;
     o.size = "60:x";
     expect_msg(error_of([&] { resolve_config("", "", o); }), {"--size", "60:x"});
+}
+
+// ---------------------------------------------------------------- traffic addressing
+// flow_spec, ip_version, vlan, the machines' IPv6 addresses (issue 3).
+
+namespace {
+// validate()'s message for a document that loads, or "".
+std::string validate_error(const std::string& text) {
+    return error_of([&] {
+        TestConfig cfg;
+        apply_yaml_text(cfg, text, "t.yaml");
+        validate(cfg);
+    });
+}
+}  // namespace
+
+TEST(ConfigAddressing, Defaults) {
+    const TestConfig c;
+    EXPECT_EQ(c.ip_version, 4);
+    EXPECT_FALSE(c.vlan);
+    EXPECT_FALSE(c.flow_spec);
+    EXPECT_EQ(c.src_machine.ipv6, "2001:2::1");
+    EXPECT_EQ(c.dst_machine.ipv6, "2001:2::2");
+    EXPECT_EQ(min_packet_size(c), 60u);
+    const json::object o = to_json(c);
+    EXPECT_TRUE(o.at("traffic_config").at("flow_spec").is_null());
+    EXPECT_TRUE(o.at("traffic_config").at("vlan").is_null());
+    EXPECT_EQ(o.at("traffic_config").at("ip_version").to_number<int>(), 4);
+    EXPECT_EQ(o.at("network_config").at("dst_machine").at("ipv6").as_string(), "2001:2::2");
+}
+
+TEST(ConfigAddressing, FlowSpecParsesAndSetsFlows) {
+    TestConfig c = from_yaml(
+        "traffic_config:\n"
+        "  flow_spec:\n"
+        "    src_ip: {start: 198.18.0.10, count: 4, step: 2}\n"
+        "    dst_port: {count: 3, step: 100}\n"
+        "    src_port: {start: 2000, count: 5}\n");
+    ASSERT_TRUE(c.flow_spec);
+    EXPECT_EQ(c.flows, 60u);  // 4 x 1 x 5 x 3
+    EXPECT_EQ(c.flow_spec->src_ip, (AddrRange{"198.18.0.10", 4, 2}));
+    EXPECT_EQ(c.flow_spec->dst_ip, (AddrRange{"", 1, 1}));
+    EXPECT_EQ(c.flow_spec->src_port, (PortRange{2000, 5, 1}));
+    EXPECT_EQ(c.flow_spec->dst_port, (PortRange{0, 3, 100}));
+    EXPECT_NO_THROW(validate(c));
+    // Defaults fill in from the machines and the ports, and follow overrides.
+    ConfigOverrides o;
+    o.dst_ip = "198.18.0.99";
+    const TestConfig r = [&] {
+        TempDir d;
+        return resolve_config(d.write("c.yaml",
+                                      "traffic_config:\n  dst_port: 7\n  flow_spec:\n    dst_port: {count: 3, step: 100}\n"),
+                              "", o);
+    }();
+    const FlowSpecConfig fs = resolved_flow_spec(r);
+    EXPECT_EQ(fs.src_ip, (AddrRange{"198.18.0.1", 1, 1}));
+    EXPECT_EQ(fs.dst_ip, (AddrRange{"198.18.0.99", 1, 1}));
+    EXPECT_EQ(fs.src_port, (PortRange{10000, 1, 1}));
+    EXPECT_EQ(fs.dst_port, (PortRange{7, 3, 100}));
+    EXPECT_EQ(r.flows, 3u);
+    // flows beside it, equal: fine; flow_spec null in a later layer removes it.
+    c = from_yaml("traffic_config:\n  flows: 16\n  flow_spec: {src_port: {count: 16}}\n");
+    EXPECT_EQ(c.flows, 16u);
+    apply_yaml_text(c, "traffic_config:\n  flow_spec: null\n  flows: 5\n", "later.yaml");
+    EXPECT_FALSE(c.flow_spec);
+    EXPECT_EQ(c.flows, 5u);
+    EXPECT_NO_THROW(validate(c));
+    // --flows equal to the product is accepted, different is not.
+    c = from_yaml("traffic_config:\n  flow_spec: {src_port: {count: 16}}\n");
+    ConfigOverrides same;
+    same.flows = "16";
+    TempDir d;
+    const std::string f = d.write("s.yaml", "traffic_config:\n  flow_spec: {src_port: {count: 16}}\n");
+    EXPECT_EQ(resolve_config(f, "", same).flows, 16u);
+    ConfigOverrides other;
+    other.flows = "8";
+    EXPECT_EQ(error_of([&] { resolve_config(f, "", other); }),
+              "--flows: 8 conflicts with traffic_config.flow_spec, which makes 16 flows (the product of its "
+              "counts): omit flows or give 16");
+}
+
+TEST(ConfigAddressing, Ipv6AndVlanParse) {
+    const TestConfig c = from_yaml(
+        "traffic_config:\n"
+        "  ip_version: 6\n"
+        "  packet_size: 84\n"
+        "  vlan: {id: 100, pcp: 3}\n"
+        "network_config:\n"
+        "  src_machine: {ipv6: \"2001:2::10\"}\n"
+        "  dst_machine: {ipv6: \"2001:2:0:1::20\"}\n");
+    EXPECT_EQ(c.ip_version, 6);
+    ASSERT_TRUE(c.vlan);
+    EXPECT_EQ(*c.vlan, (VlanConfig{100, 3}));
+    EXPECT_EQ(c.src_machine.ipv6, "2001:2::10");
+    EXPECT_EQ(min_packet_size(c), 84u);
+    EXPECT_NO_THROW(validate(c));
+    TestConfig u = c;
+    apply_yaml_text(u, "traffic_config:\n  vlan: null\n", "u.yaml");
+    EXPECT_FALSE(u.vlan);
+    EXPECT_EQ(min_packet_size(u), 80u);
+    EXPECT_EQ(from_yaml("traffic_config:\n  vlan: {id: 4094}\n").vlan->pcp, 0);
+
+    std::array<uint8_t, 16> a{};
+    ASSERT_TRUE(parse_ipv6("2001:2::1", a));
+    EXPECT_EQ(a[0], 0x20);
+    EXPECT_EQ(a[3], 0x02);
+    EXPECT_EQ(a[15], 0x01);
+    EXPECT_TRUE(parse_ipv6("::ffff:198.18.0.1", a));
+    for (const char* bad : {"", "2001:2::g", "2001::2::1", "198.18.0.1", "2001:2::1%eth0", " 2001:2::1", "1:2:3:4:5:6:7:8:9"})
+        EXPECT_FALSE(parse_ipv6(bad, a)) << bad;
+}
+
+// Each bad value: exit-2 material, one line naming the key, exactly this text.
+TEST(ConfigAddressing, ExactErrors) {
+    EXPECT_EQ(yaml_error("traffic_config:\n  flow_spec:\n    src_port: {count: 0}\n", "t.yaml"),
+              "t.yaml:3: traffic_config.flow_spec.src_port.count: expected an integer in 1..65536, got 0");
+    EXPECT_EQ(yaml_error("traffic_config:\n  flow_spec:\n    src_ip:\n      count: 4\n      step: 0\n", "t.yaml"),
+              "t.yaml:2: traffic_config.flow_spec.src_ip.step: expected at least 1 with count 4 (step 0 repeats "
+              "one value), got 0");
+    EXPECT_EQ(yaml_error("traffic_config:\n  flow_spec: {src_port: {step: 65536}}\n", "t.yaml"),
+              "t.yaml:2: traffic_config.flow_spec.src_port.step: expected a step in 0..65535, got 65536");
+    EXPECT_EQ(yaml_error("traffic_config:\n  flow_spec: {src_ip: {start: 1.2.3}}\n", "t.yaml"),
+              "t.yaml:2: traffic_config.flow_spec.src_ip.start: expected an IPv4 or IPv6 address (198.18.0.1, "
+              "2001:2::1), got \"1.2.3\"");
+    EXPECT_EQ(yaml_error("traffic_config:\n  flow_spec: {src_ip: {count: 256}, dst_ip: {count: 256}, src_port: {count: 2}}\n", "t.yaml"),
+              "t.yaml:2: traffic_config.flow_spec: its counts make 256 x 256 x 2 x 1 = 131072 flows (src_ip x "
+              "dst_ip x src_port x dst_port), over the maximum of 65536");
+    EXPECT_EQ(yaml_error("traffic_config:\n  flows: 8\n  flow_spec: {src_port: {count: 16}}\n", "t.yaml"),
+              "t.yaml:2: traffic_config.flows: 8 conflicts with traffic_config.flow_spec, which makes 16 flows "
+              "(the product of its counts): omit flows or give 16");
+    EXPECT_EQ(yaml_error("traffic_config:\n  flow_spec: [1]\n", "t.yaml"),
+              "t.yaml:2: traffic_config.flow_spec: expected a map of ranges src_ip, dst_ip, src_port, dst_port, got a list");
+    EXPECT_EQ(yaml_error("traffic_config:\n  flow_spec: {src_ip: 5}\n", "t.yaml"),
+              "t.yaml:2: traffic_config.flow_spec.src_ip: expected a map {start, count, step}, got 5");
+    EXPECT_EQ(yaml_error("traffic_config:\n  vlan: {id: 0}\n", "t.yaml"),
+              "t.yaml:2: traffic_config.vlan.id: expected a VLAN id in 1..4094, got 0");
+    EXPECT_EQ(yaml_error("traffic_config:\n  vlan: {id: 4095}\n", "t.yaml"),
+              "t.yaml:2: traffic_config.vlan.id: expected a VLAN id in 1..4094, got 4095");
+    EXPECT_EQ(yaml_error("traffic_config:\n  vlan: {id: 5, pcp: 8}\n", "t.yaml"),
+              "t.yaml:2: traffic_config.vlan.pcp: expected a priority (PCP) in 0..7, got 8");
+    EXPECT_EQ(yaml_error("traffic_config:\n  vlan: {pcp: 3}\n", "t.yaml"),
+              "t.yaml:2: traffic_config.vlan.id: missing: expected a VLAN id in 1..4094");
+    EXPECT_EQ(yaml_error("traffic_config:\n  vlan: 100\n", "t.yaml"),
+              "t.yaml:2: traffic_config.vlan: expected a map {id: 1..4094, pcp: 0..7}, or null for untagged "
+              "frames, got 100");
+    EXPECT_EQ(yaml_error("traffic_config:\n  ip_version: 5\n", "t.yaml"),
+              "t.yaml:2: traffic_config.ip_version: expected 4 or 6, got 5");
+    EXPECT_EQ(yaml_error("traffic_config:\n  ip_version: \"6\"\n", "t.yaml"),
+              "t.yaml:2: traffic_config.ip_version: expected 4 or 6, got the string \"6\"");
+    EXPECT_EQ(yaml_error("network_config:\n  src_machine:\n    ipv6: \"2001:2::g\"\n", "t.yaml"),
+              "t.yaml:3: network_config.src_machine.ipv6: expected an IPv6 address like 2001:2::1, got \"2001:2::g\"");
+    // Did you mean, at every level.
+    EXPECT_EQ(yaml_error("traffic_config:\n  flow_spce: {}\n", "t.yaml"),
+              "t.yaml:2: unknown key 'traffic_config.flow_spce' (did you mean 'flow_spec'?)");
+    EXPECT_EQ(yaml_error("traffic_config:\n  flow_spec: {src_ipp: {}}\n", "t.yaml"),
+              "t.yaml:2: unknown key 'traffic_config.flow_spec.src_ipp' (did you mean 'src_ip'?)");
+    EXPECT_EQ(yaml_error("traffic_config:\n  flow_spec: {dst_port: {strat: 1}}\n", "t.yaml"),
+              "t.yaml:2: unknown key 'traffic_config.flow_spec.dst_port.strat' (did you mean 'start'?)");
+    EXPECT_EQ(yaml_error("traffic_config:\n  ip_verison: 6\n", "t.yaml"),
+              "t.yaml:2: unknown key 'traffic_config.ip_verison' (did you mean 'ip_version'?)");
+    EXPECT_EQ(yaml_error("traffic_config:\n  vlan: {idd: 6}\n", "t.yaml"),
+              "t.yaml:2: unknown key 'traffic_config.vlan.idd' (did you mean 'id'?)");
+    EXPECT_EQ(yaml_error("network_config:\n  dst_machine: {ipv7: x}\n", "t.yaml"),
+              "t.yaml:2: unknown key 'network_config.dst_machine.ipv7' (did you mean 'ipv6'?)");
+
+    // Whole-config rules (validate): ranges against the IP version, sizes against the layout.
+    EXPECT_EQ(validate_error("traffic_config:\n  flow_spec: {dst_ip: {start: 255.255.255.0, count: 300}}\n"),
+              "traffic_config.flow_spec.dst_ip: start 255.255.255.0 + (count 300 - 1) x step 1 is past 255.255.255.255");
+    EXPECT_EQ(validate_error("traffic_config:\n  flow_spec: {src_port: {start: 65000, count: 1000}}\n"),
+              "traffic_config.flow_spec.src_port: start 65000 + (count 1000 - 1) x step 1 = 65999 is past 65535");
+    EXPECT_EQ(validate_error("traffic_config:\n  dst_port: 65535\n  flow_spec: {dst_port: {count: 2}}\n"),
+              "traffic_config.flow_spec.dst_port: start 65535 + (count 2 - 1) x step 1 = 65536 is past 65535");
+    EXPECT_EQ(validate_error("traffic_config:\n  ip_version: 6\n  packet_size: 100\n"
+                             "  flow_spec: {src_ip: {start: \"2001:2::ffff:ff00\", count: 300}}\n"),
+              "traffic_config.flow_spec.src_ip: start 2001:2::ffff:ff00 + (count 300 - 1) x step 1 is past "
+              "2001:2::ffff:ffff (an IPv6 range varies only the low 32 bits of the address)");
+    EXPECT_EQ(validate_error("traffic_config:\n  ip_version: 6\n  packet_size: 100\n  flow_spec: {src_ip: {start: 198.18.0.1}}\n"),
+              "traffic_config.flow_spec.src_ip.start: expected an IPv6 address like 2001:2::1 (ip_version is 6), "
+              "got \"198.18.0.1\"");
+    EXPECT_EQ(validate_error("traffic_config:\n  flow_spec: {dst_ip: {start: \"2001:2::5\"}}\n"),
+              "traffic_config.flow_spec.dst_ip.start: expected a dotted-quad IPv4 address like 198.18.0.2 "
+              "(ip_version is 4), got \"2001:2::5\"");
+    // flows from a later layer than the flow_spec, differently.
+    EXPECT_EQ(error_of([] {
+                  TestConfig c = from_yaml("traffic_config:\n  flow_spec: {src_port: {count: 16}}\n");
+                  apply_yaml_text(c, "traffic_config:\n  flows: 4\n", "preset.yaml");
+                  validate(c);
+              }),
+              "traffic_config.flows: 4 conflicts with traffic_config.flow_spec, which makes 16 flows (the product "
+              "of its counts): omit flows or give 16");
+    EXPECT_EQ(validate_error("traffic_config:\n  ip_version: 6\n  packet_size: 60\n"),
+              "traffic_config.packet_size: 60-byte frames are below the 80-byte minimum for IPv6 (60 for IPv4, "
+              "+20 for IPv6, +4 for a VLAN tag)");
+    EXPECT_EQ(validate_error("traffic_config:\n  vlan: {id: 7}\n  packet_size: 63\n"),
+              "traffic_config.packet_size: 63-byte frames are below the 64-byte minimum for IPv4 with a VLAN tag "
+              "(60 for IPv4, +20 for IPv6, +4 for a VLAN tag)");
+    EXPECT_EQ(validate_error("traffic_config:\n  ip_version: 6\n  packet_size: imix\n"),
+              "traffic_config.packet_size: imix's 60-byte frames are below the 80-byte minimum for IPv6 (60 for "
+              "IPv4, +20 for IPv6, +4 for a VLAN tag)");
+    EXPECT_EQ(validate_error("traffic_config:\n  ip_version: 6\n  vlan: {id: 7}\n  packet_size: \"80:1,1500:1\"\n"),
+              "traffic_config.packet_size: the size mix's 80-byte frames are below the 84-byte minimum for IPv6 "
+              "with a VLAN tag (60 for IPv4, +20 for IPv6, +4 for a VLAN tag)");
+    EXPECT_EQ(validate_error("traffic_config:\n  ip_version: 6\n  vlan: {id: 7}\n  packet_size: 84\n"), "");
+    EXPECT_EQ(validate_error("traffic_config:\n  vlan: {id: 7}\n  packet_size: imix\n"),
+              "traffic_config.packet_size: imix's 60-byte frames are below the 64-byte minimum for IPv4 with a "
+              "VLAN tag (60 for IPv4, +20 for IPv6, +4 for a VLAN tag)");
+
+    // Struct-level (a config that did not come through the loader, e.g. JSON).
+    TestConfig c;
+    c.flow_spec = FlowSpecConfig{};
+    c.flow_spec->src_ip.count = 0;
+    c.flows = 0;
+    EXPECT_EQ(error_of([&] { validate(c); }), "traffic_config.flows: expected an integer in 1..65536, got 0");
+    c.flows = 1;
+    EXPECT_EQ(error_of([&] { validate(c); }),
+              "traffic_config.flow_spec.src_ip.count: expected an integer in 1..65536, got 0");
+    c = TestConfig{};
+    c.ip_version = 5;
+    EXPECT_EQ(error_of([&] { validate(c); }), "traffic_config.ip_version: expected 4 or 6, got 5");
+    c = TestConfig{};
+    c.vlan = VlanConfig{4095, 0};
+    EXPECT_EQ(error_of([&] { validate(c); }), "traffic_config.vlan.id: expected a VLAN id in 1..4094, got 4095");
+    c.vlan = VlanConfig{1, 9};
+    EXPECT_EQ(error_of([&] { validate(c); }), "traffic_config.vlan.pcp: expected a priority (PCP) in 0..7, got 9");
+    c = TestConfig{};
+    c.dst_machine.ipv6 = "";
+    EXPECT_EQ(error_of([&] { validate(c); }),
+              "network_config.dst_machine.ipv6: expected an IPv6 address like 2001:2::1, got \"\"");
+}
+
+TEST(ConfigAddressing, JsonRoundTrip) {
+    TestConfig c;
+    c.ip_version = 6;
+    c.packet_size = 200;
+    c.vlan = VlanConfig{4094, 7};
+    c.src_machine.ipv6 = "2001:2::a";
+    c.flow_spec = FlowSpecConfig{{"", 4, 3}, {"2001:2::ffff:0", 2, 0x8000}, {1, 8, 7}, {0, 2, 0}};
+    c.flow_spec->dst_port.step = 9;
+    c.flows = 4 * 2 * 8 * 2;
+    ASSERT_NO_THROW(validate(c));
+    const json::object o = to_json(c);
+    const json::value& fs = o.at("traffic_config").at("flow_spec");
+    EXPECT_EQ(fs.at("src_ip").at("start").as_string(), "2001:2::a");  // resolved in the record
+    EXPECT_EQ(fs.at("dst_port").at("start").to_number<int>(), 9);
+    EXPECT_EQ(o.at("traffic_config").at("vlan").at("id").to_number<int>(), 4094);
+    const TestConfig back = config_from_json(json::parse(json::serialize(o)));
+    EXPECT_EQ(back.ip_version, 6);
+    EXPECT_EQ(back.vlan, c.vlan);
+    EXPECT_EQ(back.flows, 128u);
+    ASSERT_TRUE(back.flow_spec);
+    EXPECT_EQ(back.flow_spec->src_ip, (AddrRange{"2001:2::a", 4, 3}));
+    EXPECT_EQ(back.flow_spec->dst_ip, (AddrRange{"2001:2::ffff:0", 2, 0x8000}));
+    EXPECT_EQ(back.flow_spec->src_port, (PortRange{1, 8, 7}));
+    EXPECT_EQ(back.flow_spec->dst_port, (PortRange{9, 2, 9}));
+    EXPECT_EQ(resolved_flow_spec(back), resolved_flow_spec(c));
+    EXPECT_EQ(json::serialize(to_json(back)), json::serialize(o));
+    // The wire refuses what the loader refuses.
+    json::object bad = o;
+    bad["traffic_config"].as_object()["flows"] = 127;
+    EXPECT_EQ(error_of([&] { config_from_json(bad); }),
+              "config JSON: traffic_config.flows: 127 conflicts with traffic_config.flow_spec, which makes 128 "
+              "flows (the product of its counts): omit flows or give 128");
+    bad = o;
+    bad["traffic_config"].as_object()["ip_version"] = 4;
+    EXPECT_EQ(error_of([&] { config_from_json(bad); }),
+              "traffic_config.flow_spec.src_ip.start: expected a dotted-quad IPv4 address like 198.18.0.2 "
+              "(ip_version is 4), got \"2001:2::a\"");
+}
+
+// The one conversion to the packet builder's FrameSpec, and flow ids to
+// addresses through it.
+TEST(ConfigAddressing, FrameSpecFromConfig) {
+    const std::array<uint8_t, 6> smac{2, 0, 0, 0, 0, 1}, dmac{2, 0, 0, 0, 0, 2};
+    TestConfig c;  // flows: N
+    FrameSpec s = make_frame_spec(c, smac, dmac, 77);
+    EXPECT_EQ(s.ip_version, 4);
+    EXPECT_EQ(s.src_ip, 0xC6120001u);
+    EXPECT_EQ(s.dst_ip, 0xC6120002u);
+    EXPECT_EQ(s.src_port_base, 10000);
+    EXPECT_EQ(s.dst_port, 9);
+    EXPECT_FALSE(s.ranges);
+    EXPECT_FALSE(s.vlan);
+    EXPECT_EQ(s.flows, 4u);
+    EXPECT_EQ(s.frame_len, 1500u);
+    EXPECT_EQ(s.test_id, 77);
+    EXPECT_EQ(flow_address(s, 3), (FlowAddress{0xC6120001u, 0xC6120002u, 10003, 9}));
+
+    c = from_yaml("traffic_config:\n  ip_version: 6\n  packet_size: 84\n  vlan: {id: 9, pcp: 1}\n"
+                  "  flow_spec:\n    src_ip: {count: 2, step: 256}\n    src_port: {start: 5000, count: 3, step: 2}\n"
+                  "network_config:\n  dst_machine: {ipv6: \"2001:2::ffff:1\"}\n");
+    validate(c);
+    s = make_frame_spec(c, smac, dmac, 1);
+    EXPECT_EQ(s.ip_version, 6);
+    EXPECT_TRUE(s.vlan);
+    EXPECT_EQ(s.vlan_id, 9);
+    EXPECT_EQ(s.vlan_pcp, 1);
+    EXPECT_EQ(s.frame_len, 84u);
+    EXPECT_EQ(s.flows, 6u);
+    ASSERT_TRUE(s.ranges);
+    EXPECT_EQ(s.ranges->product(), 6u);
+    EXPECT_EQ(format_ipv6(s.src_ip6), "2001:2::1");
+    EXPECT_EQ(format_ipv6(s.dst_ip6), "2001:2::ffff:1");
+    // src_port fastest, then src_ip: flow 5 = src_ip index 1, src_port index 2.
+    EXPECT_EQ(flow_address(s, 5), (FlowAddress{1 + 256, 0xFFFF0001u, 5004, 9}));
+    EXPECT_EQ(flow_address(s, 2), (FlowAddress{1, 0xFFFF0001u, 5004, 9}));
+    EXPECT_EQ(flow_address(s, 3), (FlowAddress{257, 0xFFFF0001u, 5000, 9}));
 }

@@ -25,7 +25,7 @@ public:
     }
     ~TempDir() { fs::remove_all(path_); }
     std::string file(const std::string& name, const std::string& text) const {
-        const std::string p = path_ + "/" + name;
+        std::string p = path_ + "/" + name;
         std::ofstream(p) << text;
         return p;
     }

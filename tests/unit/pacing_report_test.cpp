@@ -55,3 +55,20 @@ TEST(PacingReport, NoBursts) {
     EXPECT_FALSE(r.p99_ns.has_value());
     EXPECT_FALSE(r.method.empty());
 }
+
+TEST(RateFigures, PpsEfficiencyAndMbpsAtL1L2) {
+    // 1000 frames of 60 bytes in 0.5 s at a 2500 pps target.
+    const RateFigures r = rate_figures(1000, 60000, 0.5, 2500.0);
+    EXPECT_DOUBLE_EQ(r.achieved_pps, 2000);
+    ASSERT_TRUE(r.efficiency_pct.has_value());
+    EXPECT_DOUBLE_EQ(*r.efficiency_pct, 80);
+    EXPECT_DOUBLE_EQ(r.mbps_l1, 1000 * 84 * 8 / 0.5 / 1e6);  // 64-byte frame + 20 on the wire
+    EXPECT_DOUBLE_EQ(r.mbps_l2, 1000 * 64 * 8 / 0.5 / 1e6);  // frame + FCS
+    // rate max: no target, no efficiency; no time: no rates.
+    const RateFigures m = rate_figures(10, 600, 1, std::nullopt);
+    EXPECT_FALSE(m.target_pps.has_value());
+    EXPECT_FALSE(m.efficiency_pct.has_value());
+    const RateFigures z = rate_figures(10, 600, 0, 5.0);
+    EXPECT_EQ(z.achieved_pps, 0);
+    EXPECT_FALSE(z.efficiency_pct.has_value());
+}

@@ -160,6 +160,27 @@ TEST(Frame, EncodeOverLimitThrows) {
     EXPECT_THROW(encode_frame(big), ProtocolError);
 }
 
+// A results message (every flow's row) may exceed kMaxFrameBytes: only a
+// decoder raised to kMaxResultsFrameBytes (the generator, after the
+// handshake) takes it; every other message keeps the 1 MiB limit.
+TEST(Frame, LargeResultsNeedTheRaisedLimit) {
+    json::object results{{"type", "results"}, {"pad", std::string(3 * kMaxFrameBytes, 'r')}};
+    const std::string frame = encode_frame(results);
+    FrameDecoder strict;
+    feed(strict, frame);
+    EXPECT_THROW(strict.next(), ProtocolError);
+    FrameDecoder raised;
+    raised.set_limit(kMaxResultsFrameBytes);
+    feed(raised, frame);
+    auto out = raised.next();
+    ASSERT_TRUE(out.has_value());
+    EXPECT_EQ(*out, results);
+    json::object other{{"type", "sample"}, {"pad", std::string(3 * kMaxFrameBytes, 's')}};
+    EXPECT_THROW(encode_frame(other), ProtocolError);
+    json::object huge{{"type", "results"}, {"pad", std::string(kMaxResultsFrameBytes, 'h')}};
+    EXPECT_THROW(encode_frame(huge), ProtocolError);
+}
+
 TEST(Frame, MalformedJsonRefused) {
     for (const std::string body : {"{", "{\"type\":\"hello\"", "not json", "{\"type\":\"a\"}}", "{'type':'a'}"}) {
         FrameDecoder d;

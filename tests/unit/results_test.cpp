@@ -71,8 +71,9 @@ SystemReport sample_system() {
     s.busy_cpu_ns = 20'000'000;
     s.busy_cpu_ns_per_packet = 20202.02;
     s.busy_method = "ticks";
-    s.samples = {{0.0, {{1, 2, 3, 4, 5, 6, 7, 8}, {1, 1, 1, 1, 1, 1, 1, 1}}, 4000, 3000, 50, {{"rx_packets", 10}, {"ethtool.rx_queue_0_xdp_drops", 0}}},
-                 {1.0, {{2, 2, 3, 5, 5, 6, 9, 8}, {1, 1, 1, 2, 1, 1, 1, 1}}, 4000, 2800, 60, {{"rx_packets", 1000}, {"ethtool.rx_queue_0_xdp_drops", 990}}}};
+    s.netdev_names = {"rx_packets", "ethtool.rx_queue_0_xdp_drops"};
+    s.samples = {{0.0, {{1, 2, 3, 4, 5, 6, 7, 8}, {1, 1, 1, 1, 1, 1, 1, 1}}, 4000, 3000, 50, {10, 0}},
+                 {1.0, {{2, 2, 3, 5, 5, 6, 9, 8}, {1, 1, 1, 2, 1, 1, 1, 1}}, 4000, 2800, 60, {1000, 990}}};
     return s;
 }
 
@@ -345,6 +346,8 @@ TEST(ReceiverReportJson, LatencyAndProgCostRoundTrip) {
     ASSERT_EQ(b.system->samples.size(), 2u);
     EXPECT_EQ(b.system->samples[1].cpus[0].softirq, 9u);
     EXPECT_EQ(b.system->netdev_delta[1].first, "ethtool.rx_queue_0_xdp_drops");
+    EXPECT_EQ(b.system->netdev_names, a.system->netdev_names);
+    EXPECT_EQ(b.system->samples[1].netdev, (std::vector<uint64_t>{1000, 990}));
     EXPECT_DOUBLE_EQ(*b.system->busy_cpu_ns_per_packet, 20202.02);
     EXPECT_EQ(to_json(b), to_json(a));
 }
@@ -398,6 +401,10 @@ TEST(ReceiverReportJson, BadOptionalSectionsRejectedByName) {
     rejects([](json::object& o) { o["prog_cost"].as_object().erase("run_cnt"); }, "run_cnt");
     rejects([](json::object& o) { o["prog_cost"].as_object()["samples"] = json::object{}; }, "samples");
     rejects([](json::object& o) { o["system"].as_object()["netdev_delta"] = json::array{1}; }, "netdev_delta");
+    rejects([](json::object& o) { o["system"].as_object()["netdev_names"] = json::array{1, 2}; }, "netdev_names");
+    rejects([](json::object& o) {
+        o["system"].as_object()["samples"].as_array()[0].as_object()["netdev"] = json::array{10};
+    }, "netdev");
     rejects([](json::object& o) {
         o["system"].as_object()["samples"].as_array()[0].as_object()["cpus"] = json::array{json::array{1, 2}};
     }, "cpus");

@@ -32,6 +32,14 @@ TEST(SystemMonitor, ParsesKbFields) {
     EXPECT_EQ(ebt::parse_kb_field("VmRSS: x kB\n", "VmRSS"), 0u);
 }
 
+TEST(SystemMonitor, ParsesOwnCpuTicks) {
+    // utime (14th field) + stime (15th); the command name may hold spaces and ')'.
+    const std::string text = "4242 (xdp) recv) S 1 2 3 4 5 6 7 8 9 10 123 45 0 0 20 0 3 0\n";
+    EXPECT_EQ(ebt::parse_proc_cpu_ticks(text), 168u);
+    EXPECT_EQ(ebt::parse_proc_cpu_ticks("garbage"), 0u);
+    EXPECT_EQ(ebt::parse_proc_cpu_ticks("1 (x) S 1 2 3 4 5 6 7 8 9 10 x 45\n"), 0u);
+}
+
 TEST(SystemMonitor, RealSamplesOnLoopbackAreConsistent) {
     ebt::SystemMonitor m("lo", 1.0);
     m.sample(0.0);
@@ -51,6 +59,15 @@ TEST(SystemMonitor, RealSamplesOnLoopbackAreConsistent) {
     EXPECT_EQ(r.busy_cpu_ns % (1'000'000'000ull / r.user_hz), 0u);
     ASSERT_TRUE(r.busy_cpu_ns_per_packet.has_value());
     EXPECT_DOUBLE_EQ(*r.busy_cpu_ns_per_packet, static_cast<double>(r.busy_cpu_ns) / 1000.0);
+    // The stated bounds: n_cpus x 8 ticks (busy), 3 x n_cpus + 2 ticks (receive path).
+    const uint64_t tick = 1'000'000'000ull / r.user_hz, n = r.cpus.size();
+    EXPECT_EQ(r.busy_cpu_ns_bound, n * 8 * tick);
+    EXPECT_DOUBLE_EQ(*r.busy_cpu_ns_per_packet_bound, static_cast<double>(r.busy_cpu_ns_bound) / 1000.0);
+    EXPECT_EQ(r.receive_cpu_ns_bound, (3 * n + 2) * tick);
+    // This process spun: its own time is in the receive figure, within the bound.
+    ASSERT_TRUE(r.receive_cpu_ns_per_packet.has_value());
+    EXPECT_EQ(r.receive_cpu_ns % tick, 0u);
+    EXPECT_GT(r.busy_window_s, 0.99);
     bool has_rx_packets = false;
     for (const auto& [k, v] : r.netdev_delta) has_rx_packets |= k == "rx_packets";
     EXPECT_TRUE(has_rx_packets) << "sysfs statistics of lo";

@@ -15,11 +15,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <tuple>
 #include <string>
 #include <thread>
 #include <unistd.h>
 #include <vector>
 
+#include "frame_spec.hpp"
 #include "packet.hpp"
 #include "port.hpp"
 #include "seq_faults.hpp"
@@ -33,6 +35,7 @@ std::string g_dir;
 std::string g_pcap;
 std::string g_faults_pcap;
 std::string g_imix_pcap;
+std::string g_addr_pcap[3];  // flow_spec + VLAN IPv4, IPv6 + VLAN size mix, IPv6 minimum frames
 bool g_eal_ok = false;
 
 class EalEnv : public ::testing::Environment {
@@ -50,6 +53,11 @@ public:
         std::vector<std::string> args = {"tx_pcap_test", "--no-huge", "--no-pci", "-m", "256",
                                          "--no-shconf", "-l", "0-1", "--log-level", "lib.eal:error",
                                          "--vdev", pcap_vdev, "--vdev", faults_vdev, "--vdev", imix_vdev, "--vdev", "net_null0", "--vdev", "net_null1"};
+        for (int i = 0; i < 3; ++i) {
+            g_addr_pcap[i] = g_dir + "/addr" + std::to_string(i) + ".pcap";
+            args.push_back("--vdev");
+            args.push_back("net_pcap" + std::to_string(3 + i) + ",tx_pcap=" + g_addr_pcap[i]);
+        }
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         const int rc = rte_eal_init(static_cast<int>(argv.size()), argv.data());
@@ -409,4 +417,214 @@ TEST(TxPcap, ImixWeightsPerFlow) {
         EXPECT_EQ(flow_bytes[f], bytes[f]) << "flow " << f;
     }
     EXPECT_EQ(total_bytes, pcap_bytes);
+}
+
+// ---- traffic addressing: flow_spec, IPv6, 802.1Q (issue 3) ----
+
+namespace {
+
+struct Frame {
+    std::vector<uint8_t> bytes;
+    ParsedTestPacket p;
+};
+
+// Sends cfg's exact total (rate x duration) on port `name` through one TX
+// lcore with the config's own FrameSpec (make_frame_spec, as dpdk-gen does)
+// and returns every frame of the pcap file, parsed.
+std::vector<Frame> send_to_pcap(const char* name, const std::string& pcap_file, const TestConfig& cfg,
+                                FrameSpec& spec_out) {
+    const uint16_t pid = port_by_name(name);
+    {
+        PortSetup ps;
+        ps.port_id = pid;
+        ps.frame_len = cfg.packet_size;
+        ps.vlan_tagged = cfg.vlan.has_value();
+        Port port(ps);
+        const TxPlan plan = plan_tx(cfg);
+        EXPECT_EQ(plan.threads.size(), 1u);
+        auto ctx = std::make_unique<TxLcoreContext>();
+        ctx->port_id = pid;
+        ctx->pool = port.tx_pool(0);
+        ctx->plan = plan.threads[0];
+        ctx->spec = make_frame_spec(cfg, port.mac(), {0x02, 0, 0, 0, 0, 0x02}, 4242);
+        spec_out = ctx->spec;
+        ctx->size_mix = cfg.size_mix;
+        ctx->tsc_hz = rte_get_tsc_hz();
+        ctx->epoch_tsc = rte_rdtsc();
+        ctx->deadline_tsc = rte_rdtsc() + 10 * rte_get_tsc_hz();  // safety only
+        prepare_tx_lcore(*ctx);
+        const unsigned lc = tx_lcore();
+        EXPECT_EQ(rte_eal_remote_launch(tx_lcore_main, ctx.get(), lc), 0);
+        EXPECT_EQ(rte_eal_wait_lcore(lc), 0);
+        EXPECT_EQ(ctx->end_reason, TxEndReason::kTotalReached);
+        EXPECT_EQ(ctx->stats.packets.load(), plan.total_packets);
+        port.close();
+    }
+    std::vector<Frame> out;
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t* pc = pcap_open_offline(pcap_file.c_str(), err);
+    EXPECT_NE(pc, nullptr) << err;
+    if (pc == nullptr) return out;
+    pcap_pkthdr* h;
+    const u_char* data;
+    while (pcap_next_ex(pc, &h, &data) == 1) {
+        EXPECT_EQ(h->caplen, h->len);
+        auto p = parse_test_frame(data, h->caplen);
+        EXPECT_TRUE(p.has_value()) << "frame " << out.size();
+        if (!p) break;
+        out.push_back({std::vector<uint8_t>(data, data + h->caplen), *p});
+    }
+    pcap_close(pc);
+    return out;
+}
+
+uint16_t be16_at(const std::vector<uint8_t>& b, size_t off) { return static_cast<uint16_t>(b[off] << 8 | b[off + 1]); }
+
+// Checks every frame's headers for its layout and every flow's sequence,
+// and returns frames per flow.
+std::map<uint16_t, uint64_t> check_frames(const std::vector<Frame>& frames, const TestConfig& cfg) {
+    std::map<uint16_t, std::vector<uint32_t>> seqs;
+    std::map<uint16_t, uint64_t> per_flow;
+    const bool v6 = cfg.ip_version == 6;
+    const uint32_t l3 = cfg.vlan ? 18 : 14;
+    for (size_t i = 0; i < frames.size(); ++i) {
+        const auto& b = frames[i].bytes;
+        const ParsedTestPacket& p = frames[i].p;
+        SCOPED_TRACE("frame " + std::to_string(i));
+        EXPECT_TRUE(p.ip_csum_ok);
+        EXPECT_TRUE(p.udp_csum_ok);
+        EXPECT_EQ(p.test_id, 4242);
+        EXPECT_EQ(p.ip_version, cfg.ip_version);
+        EXPECT_EQ(p.vlan, cfg.vlan.has_value());
+        if (cfg.vlan) {
+            EXPECT_EQ(be16_at(b, 12), 0x8100);
+            EXPECT_EQ(be16_at(b, 14), cfg.vlan->pcp << 13 | cfg.vlan->id);  // DEI 0
+        }
+        EXPECT_EQ(be16_at(b, l3 - 2), v6 ? 0x86DD : 0x0800);
+        const uint32_t udp = l3 + (v6 ? 40 : 20);
+        EXPECT_EQ(p.udp_offset, udp);
+        if (v6) {
+            EXPECT_EQ(b[l3] >> 4, 6);
+            EXPECT_EQ(be16_at(b, l3 + 4) + udp, b.size());  // payload length
+            EXPECT_EQ(b[l3 + 6], 17);                        // next header UDP
+            EXPECT_EQ(b[l3 + 7], 64);                        // hop limit
+            EXPECT_NE(be16_at(b, udp + 6), 0);               // checksum mandatory
+        } else {
+            EXPECT_EQ(b[l3], 0x45);
+            EXPECT_EQ(be16_at(b, l3 + 2) + l3, b.size());    // total length
+        }
+        EXPECT_EQ(be16_at(b, udp + 4) + udp, b.size());      // UDP length
+        seqs[p.flow_id].push_back(p.seq);
+        ++per_flow[p.flow_id];
+    }
+    for (const auto& [f, v] : seqs)
+        for (uint32_t i = 0; i < v.size(); ++i) EXPECT_EQ(v[i], i) << "flow " << f;  // contiguous per flow
+    return per_flow;
+}
+
+}  // namespace
+
+// flow_spec over IPv4 with a VLAN tag: every combination of the ranges is a
+// flow with exactly its share, addresses as documented (src_port fastest,
+// then dst_port, src_ip, dst_ip), computed here independently.
+TEST(TxPcapAddressing, FlowSpecEveryCombinationEqually) {
+    ASSERT_TRUE(g_eal_ok);
+    TestConfig cfg;
+    apply_yaml_text(cfg,
+                    "traffic_config:\n"
+                    "  packet_rate: 48000\n"
+                    "  packet_size: 64\n"
+                    "  vlan: {id: 100, pcp: 3}\n"
+                    "  flow_spec:\n"
+                    "    src_ip: {start: 198.18.0.10, count: 2, step: 16}\n"
+                    "    dst_ip: {start: 198.18.1.1, count: 2, step: 1}\n"
+                    "    src_port: {start: 1000, count: 3, step: 5}\n"
+                    "    dst_port: {start: 7, count: 2, step: 1000}\n"
+                    "test_config:\n"
+                    "  duration: 0.05\n",
+                    "flow_spec.yaml");
+    validate(cfg);
+    ASSERT_EQ(cfg.flows, 24u);
+    FrameSpec spec;
+    const auto frames = send_to_pcap("net_pcap3", g_addr_pcap[0], cfg, spec);
+    ASSERT_EQ(frames.size(), 2400u);  // 48000 pps x 0.05 s
+    const auto per_flow = check_frames(frames, cfg);
+    ASSERT_EQ(per_flow.size(), 24u);
+    for (const auto& [f, n] : per_flow) EXPECT_EQ(n, 100u) << "flow " << f;
+
+    std::map<std::tuple<uint32_t, uint32_t, uint16_t, uint16_t>, uint64_t> combos;
+    for (const auto& fr : frames) {
+        const ParsedTestPacket& p = fr.p;
+        const uint32_t f = p.flow_id;
+        EXPECT_EQ(p.src_port, 1000 + 5 * (f % 3)) << f;
+        EXPECT_EQ(p.dst_port, 7 + 1000 * (f / 3 % 2)) << f;
+        EXPECT_EQ(p.src_ip, 0xC612000Au + 16 * (f / 6 % 2)) << f;
+        EXPECT_EQ(p.dst_ip, 0xC6120101u + (f / 12)) << f;
+        EXPECT_EQ((FlowAddress{p.src_ip, p.dst_ip, p.src_port, p.dst_port}), flow_address(spec, f));
+        ++combos[{p.src_ip, p.dst_ip, p.src_port, p.dst_port}];
+        EXPECT_EQ(fr.bytes.size(), 64u);
+    }
+    ASSERT_EQ(combos.size(), 24u);  // 2 x 2 x 3 x 2: every combination
+    for (const auto& [k, n] : combos) EXPECT_EQ(n, 100u);
+}
+
+// IPv6 with a VLAN tag and a weighted size mix: wide templates, the IPv6
+// checksum on every frame, every flow following the weights exactly.
+TEST(TxPcapAddressing, Ipv6VlanSizeMix) {
+    ASSERT_TRUE(g_eal_ok);
+    TestConfig cfg;
+    apply_yaml_text(cfg,
+                    "traffic_config:\n"
+                    "  packet_rate: 12000\n"
+                    "  packet_size: \"84:3,570:2,1518:1\"\n"
+                    "  ip_version: 6\n"
+                    "  vlan: {id: 4094, pcp: 7}\n"
+                    "  flow_spec:\n"
+                    "    src_ip: {count: 2, step: 65536}\n"
+                    "    dst_port: {count: 2}\n"
+                    "test_config:\n"
+                    "  duration: 0.1\n",
+                    "ipv6.yaml");
+    validate(cfg);
+    ASSERT_EQ(cfg.flows, 4u);
+    FrameSpec spec;
+    const auto frames = send_to_pcap("net_pcap4", g_addr_pcap[1], cfg, spec);
+    ASSERT_EQ(frames.size(), 1200u);
+    const auto per_flow = check_frames(frames, cfg);
+    ASSERT_EQ(per_flow.size(), 4u);
+    std::map<uint16_t, std::map<size_t, uint64_t>> sizes;
+    for (const auto& fr : frames) {
+        const ParsedTestPacket& p = fr.p;
+        sizes[p.flow_id][fr.bytes.size()]++;
+        EXPECT_EQ(format_ipv6(p.dst_ip6), "2001:2::2");
+        EXPECT_EQ(format_ipv6(p.src_ip6), p.flow_id / 2 == 0 ? "2001:2::1" : "2001:2::1:1");
+        EXPECT_EQ(p.dst_port, 9 + p.flow_id % 2);
+        EXPECT_EQ((FlowAddress{p.src_ip, p.dst_ip, p.src_port, p.dst_port}), flow_address(spec, p.flow_id));
+    }
+    const std::map<size_t, uint64_t> want{{84, 150}, {570, 100}, {1518, 50}};  // 300 per flow, 3:2:1
+    for (const auto& [f, m] : sizes) EXPECT_EQ(m, want) << "flow " << f;
+}
+
+// Untagged IPv6 at its 80-byte minimum (a frame shorter than the 128-byte
+// template stride) with flows: N.
+TEST(TxPcapAddressing, Ipv6MinimumFramesFlowsN) {
+    ASSERT_TRUE(g_eal_ok);
+    TestConfig cfg;
+    cfg.ip_version = 6;
+    cfg.packet_size = 80;
+    cfg.flows = 5;
+    cfg.packet_rate = 50000;
+    cfg.duration_s = 0.02;
+    validate(cfg);
+    FrameSpec spec;
+    const auto frames = send_to_pcap("net_pcap5", g_addr_pcap[2], cfg, spec);
+    ASSERT_EQ(frames.size(), 1000u);
+    const auto per_flow = check_frames(frames, cfg);
+    ASSERT_EQ(per_flow.size(), 5u);
+    for (const auto& [f, n] : per_flow) EXPECT_EQ(n, 200u) << "flow " << f;
+    for (const auto& fr : frames) {
+        EXPECT_EQ(fr.bytes.size(), 80u);
+        EXPECT_EQ(fr.p.src_port, 10000 + fr.p.flow_id);
+        EXPECT_EQ(format_ipv6(fr.p.src_ip6), "2001:2::1");
+    }
 }

@@ -19,7 +19,7 @@ uint64_t bucket_hi(uint32_t b) {
 }  // namespace
 
 LatencyReport summarize_latency(const ebt_latency& l, int64_t clock_offset_ns,
-                                const std::string& offset_uncertainty) {
+                                const std::string& offset_uncertainty, const std::string& method) {
     LatencyReport r;
     r.samples = l.count;
     r.negative = l.negative;
@@ -29,6 +29,7 @@ LatencyReport summarize_latency(const ebt_latency& l, int64_t clock_offset_ns,
         "one-way = arrival (CLOCK_TAI at the receiver) - (test epoch + tx_ns in the packet) - clock "
         "offset; min, mean and max exact; percentiles by nearest rank from a log-linear histogram "
         "(16 buckets per power of two), reported as the bucket midpoint";
+    if (!method.empty()) r.method = method;
     r.clock_offset_ns = clock_offset_ns;
     r.clock_offset_uncertainty = offset_uncertainty;
     if (l.count > 0) {
