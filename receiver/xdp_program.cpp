@@ -2,12 +2,15 @@
 #include "xdp_program.hpp"
 
 #include "histogram.hpp"
+#include "log.hpp"
 
 #include <algorithm>
+#include <cstdarg>
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 
 #include <linux/if_link.h>
 #include <net/if.h>
@@ -67,6 +70,19 @@ static_assert(alignof(ebt_user_spin_lock) == alignof(bpf_spin_lock));
 static_assert(sizeof(ebt_flow_state) == 8 + 10 * 8);
 static_assert(offsetof(ebt_flow_state, packets) == 8);
 
+// libbpf's own messages (a failed BTF load prints several lines) go to the
+// log as Debug lines, so a user sees our one clear error line on stderr and
+// the details stay in the log file (and on stderr with --verbose).
+int libbpf_to_log(enum libbpf_print_level level, const char* format, va_list args) {
+    char line[512];
+    const int n = std::vsnprintf(line, sizeof line, format, args);
+    if (n < 0) return 0;
+    std::string_view text(line, std::min<size_t>(static_cast<size_t>(n), sizeof line - 1));
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    if (level != LIBBPF_DEBUG && !text.empty()) log::debug("libbpf: " + std::string(text));
+    return n;
+}
+
 }  // namespace
 
 const char* to_string(TestAction a) {
@@ -90,6 +106,8 @@ const char* to_string(XdpMode mode) {
 // ---------------------------------------------------------------- XdpProgram
 
 XdpProgram::XdpProgram(const XdpProgramConfig& cfg) : cfg_(cfg) {
+    static std::once_flag routed;
+    std::call_once(routed, [] { libbpf_set_print(libbpf_to_log); });
     if (cfg.flows < 1 || cfg.flows > EBT_MAX_FLOWS)
         throw XdpError("XDP program: flows must be 1.." + std::to_string(EBT_MAX_FLOWS) +
                        ", got " + std::to_string(cfg.flows));

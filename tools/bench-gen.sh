@@ -49,6 +49,7 @@ cleanup() { rm -rf "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 # One TX lcore (lcore 1), lcore 0 for the main thread; same for testpmd.
 GEN_EAL=(--no-huge --no-pci -m 256 --no-shconf -l 0-1 --vdev net_null0 --log-level=error)

@@ -40,6 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+trap 'exit 129' HUP
 
 tools/testbed.sh up
 eval "$(tools/testbed.sh env)"

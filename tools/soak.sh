@@ -68,7 +68,7 @@ prog_ids=()     # every XDP program id seen on the veth (checked freed at the en
 
 cleanup() {
   local rc=$? p
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP
   for p in "${started[@]}"; do
     kill -0 "$p" 2>/dev/null || continue
     kill -TERM "$p" 2>/dev/null || true
@@ -81,6 +81,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "tools/soak.sh: interrupted" >&2; exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 "$ROOT/tools/testbed.sh" up >/dev/null
 eval "$("$ROOT/tools/testbed.sh" env)"

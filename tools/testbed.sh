@@ -147,6 +147,7 @@ mdns_inner() {
   trap mdns_cleanup EXIT
   trap 'exit 143' TERM
   trap 'exit 130' INT
+  trap 'exit 129' HUP
 
   mkdir -p /run/dbus /run/avahi-daemon
   mount -t tmpfs -o mode=0755 tmpfs /run/dbus

@@ -29,6 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+trap 'exit 129' HUP
 
 fail() {
   echo "FAIL: $*" >&2
