@@ -16,6 +16,7 @@
 #include <rte_pause.h>
 
 #include "pcap_replay.hpp"
+#include "tx_burst.hpp"
 #include "tx_engine.hpp"
 
 namespace ebt {
@@ -233,19 +234,13 @@ int pcap_tx_lcore_main(void* arg) {
             ebt_latency_account(&c.pacing, static_cast<int64_t>(
                 static_cast<uint64_t>((static_cast<unsigned __int128>(late) * ns_mult) >> 32)));
         }
-        uint32_t sent = rte_eth_tx_burst(port, queue, pkts, static_cast<uint16_t>(n));
         bool give_up = false;
-        while (sent < n) {
-            ++retries;
-            for (uint32_t i = sent; i < n; ++i)
+        const uint32_t sent = send_burst(
+            port, queue, pkts, n, retries,
+            [&](uint32_t i) {
                 if (const uint32_t fl = frames[pkt_frame[i]].flow; fl != kUnstampedFlow) ++c.flow_refused[fl];
-            if (stop_requested(rte_rdtsc(), why)) {
-                give_up = true;
-                break;
-            }
-            rte_pause();
-            sent += rte_eth_tx_burst(port, queue, pkts + sent, static_cast<uint16_t>(n - sent));
-        }
+            },
+            [&] { return stop_requested(rte_rdtsc(), why); }, give_up);
         packets += sent;
         bytes += burst_bytes;
         if (give_up) {

@@ -15,6 +15,7 @@
 #include <rte_pause.h>
 
 #include "size_pattern.hpp"
+#include "tx_burst.hpp"
 
 namespace ebt {
 
@@ -378,8 +379,6 @@ int tx_lcore_main(void* arg) {
             ebt_latency_account(&pacing, static_cast<int64_t>(
                 static_cast<uint64_t>((static_cast<unsigned __int128>(late) * ns_mult) >> 32)));
         }
-        uint32_t sent = rte_eth_tx_burst(port, queue, pkts, static_cast<uint16_t>(n));
-        bool give_up = false;
         // The flow of the burst's i-th frame (rollback and refusals only).
         auto flow_of = [&](uint32_t i) {
             if (faulty || mix) return pkt_flow[i];
@@ -387,16 +386,10 @@ int tx_lcore_main(void* arg) {
             while (f >= nflows) f -= nflows;
             return f;
         };
-        while (sent < n) {
-            ++retries;
-            for (uint32_t i = sent; i < n; ++i) ++c.flow_refused[flow_of(i)];
-            if (stop_requested(rte_rdtsc(), why)) {
-                give_up = true;
-                break;
-            }
-            rte_pause();
-            sent += rte_eth_tx_burst(port, queue, pkts + sent, static_cast<uint16_t>(n - sent));
-        }
+        bool give_up = false;
+        const uint32_t sent = send_burst(
+            port, queue, pkts, n, retries, [&](uint32_t i) { ++c.flow_refused[flow_of(i)]; },
+            [&] { return stop_requested(rte_rdtsc(), why); }, give_up);
         packets += sent;
         bytes += burst_bytes;
         if (give_up) {
