@@ -1,0 +1,35 @@
+// generator/thread_sched: the scheduler statistics of one thread.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <sys/syscall.h>
+
+#include "thread_sched.hpp"
+
+using namespace ebt;
+
+TEST(ThreadSched, ParsesSchedstatAndStatus) {
+    const auto s = parse_thread_sched("867062703 757047792 197\n",
+                                      "Name:\tx\nvoluntary_ctxt_switches:\t1\nnonvoluntary_ctxt_switches:\t196\n");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->on_cpu_ns, 867062703u);
+    EXPECT_EQ(s->runqueue_wait_ns, 757047792u);
+    EXPECT_EQ(s->timeslices, 197u);
+    EXPECT_EQ(s->involuntary_switches, 196u);
+    EXPECT_FALSE(parse_thread_sched("", "nonvoluntary_ctxt_switches:\t1\n"));
+    EXPECT_FALSE(parse_thread_sched("1 2 3", "voluntary_ctxt_switches:\t1\n"));
+    EXPECT_FALSE(parse_thread_sched("1 x 3", "nonvoluntary_ctxt_switches:\t1\n"));
+}
+
+TEST(ThreadSched, ReadsThisThread) {
+    const auto tid = static_cast<pid_t>(syscall(SYS_gettid));
+    const auto a = read_thread_sched(tid);
+    if (!a) GTEST_SKIP() << "no /proc/<pid>/task/<tid>/schedstat (CONFIG_SCHED_INFO off)";
+    volatile uint64_t x = 0;
+    for (int i = 0; i < 5'000'000; ++i) x = x + static_cast<uint64_t>(i);
+    const auto b = read_thread_sched(tid);
+    ASSERT_TRUE(b);
+    EXPECT_GT(b->on_cpu_ns, a->on_cpu_ns);  // it ran in between
+    EXPECT_FALSE(read_thread_sched(-1));
+}
