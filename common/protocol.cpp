@@ -162,7 +162,8 @@ json::object make_fetch_results(uint16_t test_id) { return {{"type", "fetch_resu
 
 json::object make_sample(const LiveSample& s) {
     return {{"type", "sample"},      {"t_s", s.t_s},   {"test_packets", s.test_packets},
-            {"rx_pps", s.rx_pps},    {"lost", s.lost}, {"cpu_busy_pct", s.cpu_busy_pct}};
+            {"rx_pps", s.rx_pps},    {"lost", s.lost}, {"receive_path_cpu_pct", s.receive_path_cpu_pct},
+            {"host_cpu_busy_pct", s.host_cpu_busy_pct}};
 }
 
 LiveSample parse_sample(const json::object& msg) {
@@ -171,9 +172,12 @@ LiveSample parse_sample(const json::object& msg) {
     s.test_packets = get_uint(msg, "test_packets", UINT64_MAX);
     s.rx_pps = get_number(msg, "rx_pps");
     s.lost = get_uint(msg, "lost", UINT64_MAX);
-    s.cpu_busy_pct = get_number(msg, "cpu_busy_pct");
-    if (s.cpu_busy_pct != -1 && (s.cpu_busy_pct < 0 || s.cpu_busy_pct > 100))
-        throw ProtocolError("message 'sample': field 'cpu_busy_pct' must be -1 or 0..100");
+    for (auto [key, into] : {std::pair{"receive_path_cpu_pct", &s.receive_path_cpu_pct},
+                             std::pair{"host_cpu_busy_pct", &s.host_cpu_busy_pct}}) {
+        *into = get_number(msg, key);
+        if (*into != -1 && (*into < 0 || *into > 100))
+            throw ProtocolError(std::string("message 'sample': field '") + key + "' must be -1 or 0..100");
+    }
     return s;
 }
 
@@ -213,8 +217,18 @@ json::object make_ready(uint16_t test_id, const std::string& interface, const st
 json::object make_start(uint16_t test_id) { return {{"type", "start"}, {"test_id", test_id}}; }
 json::object make_started(uint16_t test_id) { return {{"type", "started"}, {"test_id", test_id}}; }
 
-json::object make_stop(uint16_t test_id, uint64_t sent_packets) {
-    return {{"type", "stop"}, {"test_id", test_id}, {"sent_packets", sent_packets}};
+json::object make_stop(uint16_t test_id, uint64_t sent_packets, std::string_view incomplete_reason) {
+    json::object m{{"type", "stop"}, {"test_id", test_id}, {"sent_packets", sent_packets}};
+    if (!incomplete_reason.empty()) m["incomplete_reason"] = incomplete_reason;
+    return m;
+}
+
+Stop parse_stop(const json::object& msg) {
+    Stop s;
+    s.test_id = static_cast<uint16_t>(get_uint(msg, "test_id", UINT16_MAX));
+    s.sent_packets = get_uint(msg, "sent_packets", UINT64_MAX);
+    if (msg.contains("incomplete_reason")) s.incomplete_reason = get_string(msg, "incomplete_reason");
+    return s;
 }
 
 json::object make_results(uint16_t test_id, json::object receiver_report) {

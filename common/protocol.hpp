@@ -16,9 +16,11 @@
 //   G->R start      {test_id}
 //   R->G started    {test_id}                                (receiver counting)
 //   ... traffic; both ways heartbeat {t_ns} every second (a peer silent for
-//   3 s is lost); R->G sample {t_s, test_packets, rx_pps, lost, cpu_busy_pct} every
-//   monitoring_config.real_time.update_interval ...
-//   G->R stop       {test_id, sent_packets}
+//   3 s is lost); R->G sample {t_s, test_packets, rx_pps, lost, receive_path_cpu_pct,
+//   host_cpu_busy_pct} every monitoring_config.real_time.update_interval ...
+//   G->R stop       {test_id, sent_packets, [incomplete_reason]}  (a reason: the generator
+//                   was interrupted; the receiver still drains and answers, and marks
+//                   its side incomplete with that reason)
 //   R->G results    {test_id, receiver:{...ReceiverReport...}} (after the drain)
 //   G->R fetch_results {test_id}  R->G results ...           (a generator that lost the
 //                                                           connection fetches the last results)
@@ -118,7 +120,12 @@ struct LiveSample {
     uint64_t test_packets = 0;   // cumulative
     double rx_pps = 0;           // over the last interval
     uint64_t lost = 0;           // sequence gaps open now, all flows
-    double cpu_busy_pct = -1;    // receiver host, all CPUs, last sample window; -1 unknown yet
+    // CPU shares over the last window of at least 2 s (/proc/stat is
+    // tick-sampled); -1 while unknown.  Receive path: softirq of all CPUs +
+    // xdp-recv's own time, as a share of all CPUs.  Host: every busy counter
+    // of all CPUs, which includes the generator when it shares the host.
+    double receive_path_cpu_pct = -1;
+    double host_cpu_busy_pct = -1;
 };
 boost::json::object make_sample(const LiveSample& s);
 LiveSample parse_sample(const boost::json::object& msg);
@@ -131,7 +138,14 @@ boost::json::object make_ready(uint16_t test_id, const std::string& interface,
                                const std::string& mac, const std::string& xdp_mode);
 boost::json::object make_start(uint16_t test_id);
 boost::json::object make_started(uint16_t test_id);
-boost::json::object make_stop(uint16_t test_id, uint64_t sent_packets);
+// incomplete_reason: empty for a test that ran its course.
+boost::json::object make_stop(uint16_t test_id, uint64_t sent_packets, std::string_view incomplete_reason = {});
+struct Stop {
+    uint16_t test_id = 0;
+    uint64_t sent_packets = 0;
+    std::string incomplete_reason;  // "" unless the generator was interrupted
+};
+Stop parse_stop(const boost::json::object& msg);
 boost::json::object make_results(uint16_t test_id, boost::json::object receiver_report);
 boost::json::object make_error(std::string_view code, std::string_view reason);
 boost::json::object make_busy(uint16_t running_test_id);

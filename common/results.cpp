@@ -20,6 +20,8 @@
 #include <boost/json.hpp>
 
 #include "ebpf_test_shared.h"
+#include "frame_sizes.hpp"
+#include "json_text.hpp"
 
 namespace ebt {
 
@@ -31,7 +33,12 @@ namespace {
 json::array samples_json(const std::vector<CounterSample>& samples) {
     json::array a;
     a.reserve(samples.size());
-    for (const auto& s : samples) a.push_back(json::object{{"t_s", s.t_s}, {"packets", s.packets}, {"bytes", s.bytes}});
+    for (const auto& s : samples) {
+        json::object o{{"t_s", s.t_s}, {"packets", s.packets}, {"bytes", s.bytes}};
+        if (s.latency_samples) o["latency_samples"] = *s.latency_samples;
+        if (s.latency_mean_ns) o["latency_mean_ns"] = *s.latency_mean_ns;
+        a.push_back(std::move(o));
+    }
     return a;
 }
 
@@ -212,6 +219,23 @@ json::value round_trip_json(const std::optional<RoundTripReport>& r) {
                         {"flows", std::move(flows)}};
 }
 
+json::value tsc_clock_json(const std::optional<TscClockReport>& t) {
+    if (!t) return nullptr;
+    return json::object{{"nominal_hz", t->nominal_hz},
+                        {"calibrated_hz", t->calibrated_hz},
+                        {"calibration_uncertainty_ppm", t->calibration_uncertainty_ppm},
+                        {"calibration_window_s", t->calibration_window_s},
+                        {"nominal_error_ppm", t->nominal_error_ppm},
+                        {"reference", t->reference},
+                        {"method", t->method},
+                        {"drift_checks", t->drift_checks},
+                        {"drift_ppm_last", t->drift_ppm_last},
+                        {"drift_ppm_max_abs", t->drift_ppm_max_abs},
+                        {"drift_warn_ppm", t->drift_warn_ppm},
+                        {"tai_vs_raw_ppm", opt_json(t->tai_vs_raw_ppm)},
+                        {"warning", t->warning.empty() ? json::value(nullptr) : json::value(t->warning)}};
+}
+
 json::object generator_json(const GeneratorReport& g) {
     json::array threads;
     for (const auto& t : g.threads) {
@@ -224,6 +248,8 @@ json::object generator_json(const GeneratorReport& g) {
                        {"tx_full_dropped", t.tx_full_dropped},
                        {"target_packets", opt_json(t.target_packets)},
                        {"late_bursts", t.late_bursts},
+                       {"descheduled_ms", opt_json(t.descheduled_ms)},
+                       {"involuntary_switches", opt_json(t.involuntary_switches)},
                        {"elapsed_s", t.elapsed_s},
                        {"end", t.end}};
         put_rates(o, t.rates);
@@ -240,6 +266,7 @@ json::object generator_json(const GeneratorReport& g) {
             {"count", opt_json(g.count)},
             {"target_packets", opt_json(g.target_packets)},
             {"late_bursts", g.late_bursts},
+            {"descheduled_ms", opt_json(g.descheduled_ms)},
             {"schedule", schedule_json(g.schedule)},
             {"pcap", g.pcap ? json::value(json::object{{"file", g.pcap->file},
                                                        {"frames_in_file", g.pcap->frames_in_file},
@@ -269,7 +296,8 @@ json::object generator_json(const GeneratorReport& g) {
                                                                   {"delay_ns", g.clock_sync->delay_ns},
                                                                   {"samples", g.clock_sync->samples}})
                                         : json::value(nullptr)},
-            {"round_trip", round_trip_json(g.round_trip)}};
+            {"round_trip", round_trip_json(g.round_trip)},
+            {"tsc_clock", tsc_clock_json(g.tsc_clock)}};
     put_rates(o, g.rates);
     return o;
 }
@@ -473,9 +501,54 @@ std::optional<ProgCostReport> read_prog_cost(const json::object& r) {
 }
 
 std::string fmt(double v, int decimals) {
-    char buf[64];
+    char buf[512];  // %f of the largest double is 309 digits
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
+}
+
+std::string fmt_signed(double v, int decimals) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%+.*f", decimals, v);
+    return buf;
+}
+
+// results.md's generator clock line: the TSC frequency everything on the
+// generator is measured with, how far DPDK's nominal one was off, and how
+// much the TSC drifted from the reference during the test.
+std::string tsc_clock_markdown(const TscClockReport& t) {
+    std::string out = "- Generator clock (TSC against " + t.reference + "): calibrated " +
+                      std::to_string(t.calibrated_hz) + " Hz +- " + fmt(t.calibration_uncertainty_ppm, 3) +
+                      " ppm (over " + fmt(t.calibration_window_s, 3) + " s); nominal " + std::to_string(t.nominal_hz) +
+                      " Hz, " + fmt_signed(t.nominal_error_ppm / 1e4, 4) + " % off; ";
+    if (t.drift_checks == 0)
+        out += "drift not checked";
+    else
+        out += "drift max " + fmt(t.drift_ppm_max_abs, 2) + " ppm (" + std::to_string(t.drift_checks) +
+               " checks, last " + fmt_signed(t.drift_ppm_last, 2) + " ppm, warning above " + fmt(t.drift_warn_ppm, 0) +
+               " ppm)";
+    if (t.tai_vs_raw_ppm) out += "; CLOCK_TAI's rate " + fmt_signed(*t.tai_vs_raw_ppm, 2) + " ppm against " + t.reference;
+    return out + "\n  Method: " + t.method + "\n";
+}
+
+// The receiver's two CPU figures, each with its scope, the receive path's
+// own first: on a shared testbed the whole-host figure includes the
+// generator's polling lcore.
+std::string cpu_markdown(const SystemReport& s) {
+    auto ms = [](uint64_t ns) { return fmt(static_cast<double>(ns) / 1e6, 0); };
+    const std::string window = " over " + fmt(s.busy_window_s, 2) + " s";
+    std::string out;
+    if (s.receive_cpu_ns_per_packet)
+        out += "- CPU, receive path (softirq, all CPUs + xdp-recv): " + fmt(*s.receive_cpu_ns_per_packet, 0) +
+               " ns per received test packet, +- " + fmt(s.receive_cpu_ns_per_packet_bound.value_or(0), 0) + " (" +
+               ms(s.receive_cpu_ns) + " +- " + ms(s.receive_cpu_ns_bound) + " ms" + window + ")\n  Method: " +
+               s.receive_method + "\n";
+    if (s.busy_cpu_ns_per_packet)
+        out += "- CPU, whole host, incl. the generator when it shares the host: " + fmt(*s.busy_cpu_ns_per_packet, 0) +
+               " ns per received test packet, +- " + fmt(s.busy_cpu_ns_per_packet_bound.value_or(0), 0) + " (" +
+               ms(s.busy_cpu_ns) + " +- " + ms(s.busy_cpu_ns_bound) + " ms busy" + window + ", all CPUs)\n  Method: " +
+               s.busy_method + "\n";
+    if (!out.empty()) out += "  Note (both CPU figures): " + s.note + "\n";
+    return out;
 }
 
 // raw_data/system_cpu.csv: per sample and CPU, the window's shares in %.
@@ -519,18 +592,26 @@ void write_system_csvs(const std::filesystem::path& d, const std::optional<Syste
     write_file_atomic((d / "raw_data" / "system_mem_netdev.csv").string(), system_mem_netdev_csv(*s));
 }
 
+// The interval rates between samples.  Mbit/s at L1 and at L2 including
+// the FCS, as RateFigures counts them: bytes are frames without FCS, and
+// config's frame_bits(0, layer) is the per-frame overhead of each layer.
 std::string samples_csv(const std::vector<CounterSample>& samples) {
-    std::string out = "t_s,packets,bytes,interval_pps,interval_mbps\n";
+    std::string out = "t_s,packets,bytes,interval_pps,interval_mbps_l1,interval_mbps_l2_incl_fcs\n";
+    const double l1_bits = static_cast<double>(frame_bits(0, "l1")), l2_bits = static_cast<double>(frame_bits(0, "l2"));
     const CounterSample* prev = nullptr;
     for (const auto& s : samples) {
-        double pps = 0, mbps = 0;
-        if (prev != nullptr && s.t_s > prev->t_s) {
+        double pps = 0, mbps_l1 = 0, mbps_l2 = 0;
+        // Counters are cumulative; a sample that went backwards (bad input) gives 0, not a wrapped figure.
+        if (prev != nullptr && s.t_s > prev->t_s && s.packets >= prev->packets && s.bytes >= prev->bytes) {
             const double dt = s.t_s - prev->t_s;
-            pps = static_cast<double>(s.packets - prev->packets) / dt;
-            mbps = static_cast<double>(s.bytes - prev->bytes) * 8.0 / dt / 1e6;
+            const double p = static_cast<double>(s.packets - prev->packets);
+            const double bits = static_cast<double>(s.bytes - prev->bytes) * 8.0;
+            pps = p / dt;
+            mbps_l1 = (bits + p * l1_bits) / dt / 1e6;
+            mbps_l2 = (bits + p * l2_bits) / dt / 1e6;
         }
         out += fmt(s.t_s, 6) + "," + std::to_string(s.packets) + "," + std::to_string(s.bytes) + "," +
-               fmt(pps, 1) + "," + fmt(mbps, 3) + "\n";
+               fmt(pps, 1) + "," + fmt(mbps_l1, 3) + "," + fmt(mbps_l2, 3) + "\n";
         prev = &s;
     }
     return out;
@@ -578,10 +659,11 @@ Summary summarize(const TestRecord& r) {
     // Patterns: the schedule's mean rate (generator.rates.target_pps).
     s.target_pps = r.config.rate_max ? 0.0 : g.rates.target_pps.value_or(static_cast<double>(r.config.packet_rate));
     s.sent_packets = g.sent_packets;
-    if (g.elapsed_s > 0) {
-        s.achieved_pps = static_cast<double>(g.sent_packets) / g.elapsed_s;
-        s.throughput_mbps = static_cast<double>(g.sent_bytes) * 8.0 / g.elapsed_s / 1e6;
-    }
+    // The generator's figures (rate_figures over sent packets and bytes and
+    // elapsed_s): taken, not recomputed, so there is one definition of each.
+    s.achieved_pps = g.rates.achieved_pps;
+    s.mbps_l1 = g.rates.mbps_l1;
+    s.mbps_l2 = g.rates.mbps_l2;
     if (r.receiver) {
         uint64_t duplicates = 0;
         for (const auto& f : r.receiver->flows) duplicates += f.duplicates;
@@ -645,7 +727,10 @@ ReceiverReport receiver_report_from_json(const json::value& v) {
     }
     for (const auto& s : read_array(o, "samples")) {
         const auto& so = as_object(s, "a sample");
-        r.samples.push_back({read_double(so, "t_s"), read_u64(so, "packets"), read_u64(so, "bytes")});
+        CounterSample cs{read_double(so, "t_s"), read_u64(so, "packets"), read_u64(so, "bytes")};
+        if (so.contains("latency_samples")) cs.latency_samples = read_u64(so, "latency_samples");
+        if (so.contains("latency_mean_ns")) cs.latency_mean_ns = read_double(so, "latency_mean_ns");
+        r.samples.push_back(cs);
     }
     if (const auto* a = o.if_contains("test_action")) {
         if (!a->is_string()) throw std::invalid_argument("receiver report: field 'test_action' must be a string");
@@ -669,7 +754,8 @@ json::object results_json(const TestRecord& r) {
                          {"lost_packets", s.lost_packets ? json::value(*s.lost_packets) : json::value(nullptr)},
                          {"loss_pct", s.loss_pct ? json::value(*s.loss_pct) : json::value(nullptr)},
                          {"duplicates", s.duplicates ? json::value(*s.duplicates) : json::value(nullptr)},
-                         {"throughput_mbps", s.throughput_mbps}};
+                         {"mbps_l1", s.mbps_l1},
+                         {"mbps_l2", s.mbps_l2}};
 
     json::array flows;
     const FlowIndex rx_flows = index_flows(r.receiver);
@@ -710,20 +796,26 @@ json::object results_json(const TestRecord& r) {
 }
 
 std::string results_csv(const TestRecord& r) {
-    // One row per flow, then an "all" row: the table analysts load.
-    std::string out = "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct,reordered,duplicates\n";
+    // One row per flow, then an "all" row: the table analysts load.  The
+    // sent rates are the generator's (per flow, and generator.rates for all:
+    // with --pcap that counts every frame sent, unstamped ones too).
+    std::string out =
+        "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct,reordered,duplicates,"
+        "frame_size,sent_mbps_l1,sent_mbps_l2_incl_fcs\n";
     const bool have_rx = r.receiver.has_value();
+    const std::string size_text = csv_field(frame_size_text(r.config));
     auto row = [&](const std::string& flow, uint64_t sent, uint64_t received, uint64_t reordered,
-                   uint64_t duplicates) {
+                   uint64_t duplicates, const RateFigures& rates) {
         out += csv_field(r.name) + "," + std::to_string(r.id) + "," + flow + "," + std::to_string(sent) + ",";
         if (!have_rx) {
-            out += ",,,,\n";
-            return;
+            out += ",,,,";
+        } else {
+            const int64_t lost = static_cast<int64_t>(sent) - static_cast<int64_t>(received);
+            out += std::to_string(received) + "," + std::to_string(lost) + "," +
+                   fmt(sent == 0 ? 0.0 : 100.0 * static_cast<double>(lost) / static_cast<double>(sent), 6) + "," +
+                   std::to_string(reordered) + "," + std::to_string(duplicates);
         }
-        const int64_t lost = static_cast<int64_t>(sent) - static_cast<int64_t>(received);
-        out += std::to_string(received) + "," + std::to_string(lost) + "," +
-               fmt(sent == 0 ? 0.0 : 100.0 * static_cast<double>(lost) / static_cast<double>(sent), 6) + "," +
-               std::to_string(reordered) + "," + std::to_string(duplicates) + "\n";
+        out += "," + size_text + "," + fmt(rates.mbps_l1, 6) + "," + fmt(rates.mbps_l2, 6) + "\n";
     };
     const FlowIndex rx_flows = index_flows(r.receiver);
     uint64_t total_reordered = 0, total_duplicates = 0;
@@ -731,12 +823,12 @@ std::string results_csv(const TestRecord& r) {
         const ReceiverFlow& rf = lookup(rx_flows, f.flow_id);
         total_reordered += rf.reordered;
         total_duplicates += rf.duplicates;
-        row(std::to_string(f.flow_id), f.packets, unique_received(rf), rf.reordered, rf.duplicates);
+        row(std::to_string(f.flow_id), f.packets, unique_received(rf), rf.reordered, rf.duplicates, f.rates);
     }
     const Summary s = summarize(r);
     // --pcap: the test packets are the stamped ones (as in the summary's loss).
     row("all", r.generator.pcap ? r.generator.pcap->stamped : r.generator.sent_packets, s.received_packets.value_or(0),
-        total_reordered, total_duplicates);
+        total_reordered, total_duplicates, r.generator.rates);
     return out;
 }
 
@@ -745,9 +837,13 @@ std::string results_markdown(const TestRecord& r) {
     std::ostringstream md;
     md << "# Test " << r.name << "\n\n";
     md << "- Status: **" << r.status << "**" << (r.status_reason.empty() ? "" : " (" + r.status_reason + ")") << "\n";
+    const auto& tsc = r.generator.tsc_clock;
+    if (tsc && !tsc->warning.empty()) md << "- **WARNING, generator clock: " << tsc->warning << "**\n";
     md << "- Test id: " << r.id << "\n- Started: " << r.started_at << "\n- Ended: " << r.ended_at << "\n";
     md << "- Preset: " << (r.config.preset.empty() ? "none" : r.config.preset) << "\n";
-    md << "- Coordinated with xdp-recv: " << (r.coordinated ? "yes" : "no") << "\n\n";
+    md << "- Coordinated with xdp-recv: " << (r.coordinated ? "yes" : "no") << "\n";
+    if (tsc) md << tsc_clock_markdown(*tsc);
+    md << "\n";
     md << "## Summary\n\n| metric | value |\n|---|---|\n";
     md << "| target pps | " << (r.config.rate_max ? std::string("max") : fmt(s.target_pps, 0)) << " |\n";
     md << "| achieved pps | " << fmt(s.achieved_pps, 1) << " |\n";
@@ -760,18 +856,25 @@ std::string results_markdown(const TestRecord& r) {
            << " timing |\n";
     md << "| loss % | " << (s.loss_pct ? fmt(*s.loss_pct, 6) : "n/a") << " |\n";
     md << "| duplicates | " << (s.duplicates ? std::to_string(*s.duplicates) : "n/a") << " |\n";
-    md << "| throughput (L2, Mbps) | " << fmt(s.throughput_mbps, 3) << " |\n";
-    md << "| frame size (bytes, without FCS) | " << r.config.packet_size << " |\n";
+    md << "| Mbps at L1 (frame + FCS + preamble/SFD + IFG) | " << fmt(s.mbps_l1, 3) << " |\n";
+    md << "| Mbps at L2 (frame + FCS) | " << fmt(s.mbps_l2, 3) << " |\n";
+    md << "| frame size (without FCS) | " << frame_size_text(r.config) << " |\n";
     md << "| tx_full retries / dropped | " << r.generator.tx_full_retries << " / " << r.generator.tx_full_dropped
        << " |\n\n";
-    md << "achieved pps = sent packets / TX time (TSC, first burst to end of last burst).\n\n";
+    md << "achieved pps = sent packets / TX time (TSC, first burst to end of last burst); Mbps at L1 = (frame + 24 "
+          "bytes: FCS 4, preamble/SFD 8, IFG 12) x 8 x packets / TX time; Mbps at L2 = (frame + FCS 4 bytes) x 8 x "
+          "packets / TX time.\n\n";
     {
         const GeneratorReport& g = r.generator;
         auto pct = [&](const RateFigures& x) { return x.efficiency_pct ? fmt(*x.efficiency_pct, 2) + " %" : std::string("n/a"); };
-        md << "## Generator\n\n- Efficiency (achieved / target): " << pct(g.rates) << "; Mbps at L1 "
-           << fmt(g.rates.mbps_l1, 3) << ", at L2 " << fmt(g.rates.mbps_l2, 3) << " (L1: frame + 24 bytes, L2: frame + FCS 4)\n";
+        md << "## Generator\n\n- Efficiency (achieved / target): " << pct(g.rates) << "\n";
         if (g.count) md << "- --count " << *g.count << "\n";
-        md << "- Late bursts (caught up at <= 2x the rate): " << g.late_bursts << "\n";
+        md << "- Late bursts (over one burst interval behind, caught up at <= 2x the rate): " << g.late_bursts;
+        if (g.descheduled_ms)
+            md << "; the TX lcore(s) waited " << fmt(*g.descheduled_ms, 1)
+               << " ms on a run queue during the test (kept off their CPU by other tasks: the usual cause of late "
+                  "bursts on a shared CPU; /proc schedstat)";
+        md << "\n";
         if (g.schedule) {
             md << "\n| pattern | type | start s | duration s | packets | seed |\n|---|---|---|---|---|---|\n";
             for (const auto& sg : g.schedule->segments)
@@ -779,7 +882,7 @@ std::string results_markdown(const TestRecord& r) {
                    << fmt(sg.start_s, 3) << " | " << fmt(sg.duration_s, 3) << " | " << sg.packets << " | "
                    << (sg.seed ? std::to_string(*sg.seed) : "") << " |\n";
         }
-        md << "\n| lcore | queue | flows | sent | target | tx_full retries / dropped | pps | efficiency | Mbps L1 | Mbps L2 | end |\n"
+        md << "\n| lcore | queue | flows | sent | target | tx_full retries / dropped | pps | efficiency | Mbps L1 | Mbps L2 (incl. FCS) | end |\n"
               "|---|---|---|---|---|---|---|---|---|---|---|\n";
         for (const auto& t : g.threads)
             md << "| " << t.lcore << " | " << t.queue << " | " << t.flows << " | " << t.packets << " | "
@@ -828,17 +931,7 @@ std::string results_markdown(const TestRecord& r) {
         if (rx.prog_cost && rx.prog_cost->ns_per_packet)
             md << "- XDP program cost: " << fmt(*rx.prog_cost->ns_per_packet, 1) << " ns per packet over "
                << rx.prog_cost->run_cnt << " runs\n  Method: " << rx.prog_cost->method << "\n";
-        if (rx.system && rx.system->busy_cpu_ns_per_packet)
-            md << "- Receiver host busy CPU: " << fmt(*rx.system->busy_cpu_ns_per_packet, 0)
-               << " ns per received test packet, +- " << fmt(rx.system->busy_cpu_ns_per_packet_bound.value_or(0), 0)
-               << " (" << fmt(static_cast<double>(rx.system->busy_cpu_ns) / 1e6, 0)
-               << " +- " << fmt(static_cast<double>(rx.system->busy_cpu_ns_bound) / 1e6, 0) << " ms busy over "
-               << fmt(rx.system->busy_window_s, 2) << " s, all CPUs)\n  Method: " << rx.system->busy_method << "\n  Note: "
-               << rx.system->note << "\n";
-        if (rx.system && rx.system->receive_cpu_ns_per_packet)
-            md << "- Receive path CPU: " << fmt(*rx.system->receive_cpu_ns_per_packet, 0)
-               << " ns per received test packet, +- " << fmt(rx.system->receive_cpu_ns_per_packet_bound.value_or(0), 0)
-               << "\n  Method: " << rx.system->receive_method << "\n";
+        if (rx.system) md << cpu_markdown(*rx.system);
     }
     if (const auto& rt = r.generator.round_trip) {
         md << "\n## Round trip (tx mode: the receiver reflected the test packets)\n\n- Returned " << rt->returned
@@ -914,7 +1007,7 @@ void write_results(const std::string& dir, const TestRecord& r) {
     write_file_atomic((d / "results.csv").string(), results_csv(r));
     write_file_atomic((d / "results.md").string(), results_markdown(r));
     // results.json last: its presence means the directory is complete.
-    write_file_atomic((d / "results.json").string(), json::serialize(results_json(r)) + "\n");
+    write_file_atomic((d / "results.json").string(), json_text(results_json(r)) + "\n");
 }
 
 void write_receiver_results(const std::string& dir, const TestRecord& id, const ReceiverReport& report) {
@@ -932,7 +1025,7 @@ void write_receiver_results(const std::string& dir, const TestRecord& id, const 
                        {"coordinated", id.coordinated}}},
                      {"config", to_json(id.config)},
                      {"receiver", to_json(report)}};
-    write_file_atomic((d / "results.json").string(), json::serialize(doc) + "\n");
+    write_file_atomic((d / "results.json").string(), json_text(doc) + "\n");
 }
 
 }  // namespace ebt

@@ -17,21 +17,32 @@
 #include "clock_sync.hpp"
 #include "config.hpp"
 #include "timestamp.hpp"
+#include "tsc_calibration.hpp"
 
 namespace ebt {
 
-inline constexpr int kResultsSchemaVersion = 1;
+inline constexpr int kResultsSchemaVersion = 2;  // 2: summary.mbps_l1/mbps_l2 replace throughput_mbps
 
 // Cumulative counters at t_s seconds after the start of traffic.
 struct CounterSample {
+    CounterSample() = default;
+    CounterSample(double t, uint64_t p, uint64_t b) : t_s(t), packets(p), bytes(b) {}
     double t_s = 0;
     uint64_t packets = 0;
     uint64_t bytes = 0;
+    // Receiver only: one-way latency over the window since the previous
+    // sample (exact: the histogram's count and sum differenced), so a
+    // latency that grows during a test shows; absent when no latency was
+    // recorded in the window or no test epoch is known.
+    std::optional<uint64_t> latency_samples;
+    std::optional<double> latency_mean_ns;
 };
 
 // Rates over a TX time (generator/pacing_report.hpp, rate_figures): pps,
 // and Mbit/s at L1 (frame + FCS + preamble/SFD + IFG: +24 bytes a frame) and
 // at L2 (frame + FCS: +4 bytes), as traffic_config.rate_layer counts them.
+// These are the only Mbit/s definitions in the results: every Mbps figure
+// is one of the two and says which.
 struct RateFigures {
     std::optional<double> target_pps;      // absent with rate max
     double achieved_pps = 0;
@@ -195,6 +206,12 @@ struct TxThreadReport {
     uint64_t late_bursts = 0;          // bursts sent over one burst interval late (catch-up)
     double elapsed_s = 0;              // its schedule origin to the end of its loop (TSC)
     std::string end = "not_run";       // total_reached | stopped | deadline | not_run
+    // Time the lcore's thread waited on a run queue while runnable (kept
+    // off its CPU by other tasks) and its involuntary switches, over the
+    // test (/proc/<pid>/task/<tid>/schedstat, status); absent when the
+    // kernel does not provide them.  Late bursts on a shared CPU come from this.
+    std::optional<double> descheduled_ms = std::nullopt;
+    std::optional<uint64_t> involuntary_switches = std::nullopt;
     RateFigures rates{};
 };
 
@@ -285,6 +302,7 @@ struct GeneratorReport {
     std::optional<uint64_t> count;     // --count N
     std::optional<uint64_t> target_packets;  // exact total planned; absent when unlimited (rate max)
     uint64_t late_bursts = 0;          // all lcores
+    std::optional<double> descheduled_ms;   // all lcores' run-queue wait; absent when unknown
     RateFigures rates;                 // over elapsed_s; target = the (mean) target rate
     std::optional<ScheduleReport> schedule;  // traffic_config.patterns; absent without
     std::optional<PcapReport> pcap;    // --pcap; absent without
@@ -297,6 +315,9 @@ struct GeneratorReport {
     std::optional<ClockOffset> clock_sync;
     // Present when the receiver reflected the test packets (test_action tx).
     std::optional<RoundTripReport> round_trip;
+    // The TSC's calibrated frequency and its drift during the test
+    // (common/tsc_calibration.hpp); absent when dpdk-gen did not calibrate.
+    std::optional<TscClockReport> tsc_clock;
 };
 
 struct TestRecord {
@@ -312,15 +333,18 @@ struct TestRecord {
     std::optional<ReceiverReport> receiver;  // absent with --no-coordination or a lost receiver
 };
 
+// The headline figures.  Rates are the generator's (generator.rates),
+// copied, not recomputed, so the summary and the generator section agree.
 struct Summary {
     double target_pps = 0;             // 0 with rate "max"
-    double achieved_pps = 0;
+    double achieved_pps = 0;           // generator.rates.achieved_pps
     uint64_t sent_packets = 0;
     std::optional<uint64_t> received_packets;  // unique test packets; unknown without a receiver
     std::optional<uint64_t> duplicates;
     std::optional<int64_t> lost_packets;       // sent - received (negative = more arrived than sent)
     std::optional<double> loss_pct;
-    double throughput_mbps = 0;        // L2 frame bits (without FCS) per second, sender side
+    double mbps_l1 = 0;                // generator.rates.mbps_l1: frame + FCS + preamble/SFD + IFG, sender side
+    double mbps_l2 = 0;                // generator.rates.mbps_l2: frame + FCS, sender side
 };
 
 Summary summarize(const TestRecord& record);

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "json_text.hpp"
 #include "prometheus.hpp"
 
 namespace ebt {
@@ -16,7 +17,7 @@ std::string health_json(const StatusSnapshot& s) {
         ok = ok && c.ok;
         checks.push_back({{"item", c.item}, {"ok", c.ok}, {"detail", c.detail}});
     }
-    return json::serialize(json::object{{"status", ok ? "ok" : "degraded"},
+    return json_text(json::object{{"status", ok ? "ok" : "degraded"},
                                         {"role", s.role},
                                         {"state", s.state},
                                         {"checks", std::move(checks)}}) +
@@ -37,9 +38,11 @@ std::string status_json(const StatusSnapshot& s) {
     o["received_packets"] = s.received_packets;
     o["rx_pps"] = s.rx_pps;
     o["lost"] = s.lost;
+    o["receive_path_cpu_pct"] = s.receive_path_cpu_pct;
+    o["host_cpu_busy_pct"] = s.host_cpu_busy_pct;
     if (!s.interface.empty()) o["interface"] = s.interface;
     if (!s.xdp_mode.empty()) o["xdp_mode"] = s.xdp_mode;
-    return json::serialize(o) + "\n";
+    return json_text(o) + "\n";
 }
 
 std::string metrics_text(const StatusSnapshot& s, std::size_t max_flow_labels) {
@@ -63,6 +66,19 @@ std::string metrics_text(const StatusSnapshot& s, std::size_t max_flow_labels) {
     m.sample("ebt_rx_pps", s.rx_pps, side);
     m.family("ebt_rx_lost_packets", Type::Gauge, "Sequence gaps open now, all flows.");
     m.sample("ebt_rx_lost_packets", static_cast<double>(s.lost), side);
+    // Unknown (-1) CPU figures are left out rather than exported as -1.
+    if (s.receive_path_cpu_pct >= 0) {
+        m.family("ebt_receive_path_cpu_percent", Type::Gauge,
+                 "Receiver host: softirq of all CPUs + xdp-recv's own CPU time, percent of all CPUs, "
+                 "last window of at least 2 s (tick-sampled).");
+        m.sample("ebt_receive_path_cpu_percent", s.receive_path_cpu_pct, side);
+    }
+    if (s.host_cpu_busy_pct >= 0) {
+        m.family("ebt_host_cpu_busy_percent", Type::Gauge,
+                 "Receiver host: every busy CPU counter (all processes, softirq included), percent of all "
+                 "CPUs, last window of at least 2 s (tick-sampled).");
+        m.sample("ebt_host_cpu_busy_percent", s.host_cpu_busy_pct, side);
+    }
     if (!s.flows.empty()) {
         m.family("ebt_flow_rx_packets_total", Type::Counter,
                  "Test packets received per flow (first flows only: bounded label cardinality).");

@@ -26,6 +26,11 @@ struct StatusSnapshot {
     uint64_t received_packets = 0; // receiver (or the receiver's last sample, on the generator)
     double rx_pps = 0;
     uint64_t lost = 0;             // sequence gaps open (receiver's accounting)
+    // The receiver host's CPU, percent of all CPUs over the last window of at
+    // least 2 s (the live sample's figures; -1 unknown): the receive path
+    // (softirq of all CPUs + xdp-recv's own time) and every busy counter.
+    double receive_path_cpu_pct = -1;
+    double host_cpu_busy_pct = -1;
     std::string interface;
     std::string xdp_mode;
     struct Flow {

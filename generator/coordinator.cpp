@@ -21,6 +21,8 @@ constexpr auto kStartedTimeout = 10s;
 constexpr auto kSendTimeout = 5s;
 // The receiver drains for at most 2 s before it answers.
 constexpr auto kResultsTimeout = 20s;
+// How often a wait looks at the cancel check.
+constexpr auto kCancelSlice = 100ms;
 
 std::string type_of(const boost::json::object& m) { return proto::get_string(m, "type"); }
 }  // namespace
@@ -60,6 +62,7 @@ void ReceiverLink::absorb(const boost::json::object& msg) {
     const std::string type = type_of(msg);
     if (type == "sample") {
         last_sample_ = proto::parse_sample(msg);
+        ++samples_received_;
     } else if (type == "error") {
         throw proto::PeerError(proto::get_string(msg, "code"), proto::get_string(msg, "reason"));
     } else if (type != "heartbeat") {
@@ -73,7 +76,8 @@ boost::json::object ReceiverLink::expect(std::string_view type, Clock::duration 
         const auto now = Clock::now();
         if (now >= deadline)
             throw proto::ProtocolError("no '" + std::string(type) + "' from xdp-recv in time");
-        auto msg = channel_->receive(deadline - now);
+        if (cancelled_ && cancelled_()) throw Cancelled("gave up waiting for '" + std::string(type) + "' (interrupted)");
+        auto msg = channel_->receive(std::min<Clock::duration>(deadline - now, kCancelSlice));
         if (!msg) continue;
         const std::string t = type_of(*msg);
         if (t == type) {
@@ -137,8 +141,8 @@ void ReceiverLink::poll(Clock::duration budget) {
                        " ms (peer lost)");
 }
 
-ReceiverReport ReceiverLink::stop(uint64_t sent_packets) {
-    channel_->send(proto::make_stop(test_id_, sent_packets), kSendTimeout);
+ReceiverReport ReceiverLink::stop(uint64_t sent_packets, const std::string& incomplete_reason) {
+    channel_->send(proto::make_stop(test_id_, sent_packets, incomplete_reason), kSendTimeout);
     const auto msg = expect("results", kResultsTimeout);
     if (proto::get_uint(msg, "test_id", UINT16_MAX) != test_id_)
         throw proto::ProtocolError("results for another test");
@@ -158,8 +162,9 @@ void ReceiverLink::abort(const std::string& reason) noexcept {
 }
 
 ReceiverReport ReceiverLink::fetch_results(const TestConfig& cfg, const std::optional<std::string>& token,
-                                           uint16_t test_id) {
+                                           uint16_t test_id, CancelCheck cancelled) {
     ReceiverLink link(cfg, token);
+    link.cancelled_ = std::move(cancelled);
     link.test_id_ = test_id;
     link.channel_->send(proto::make_fetch_results(test_id), kSendTimeout);
     const auto msg = link.expect("results", kResultsTimeout);

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -26,6 +27,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A wait given up because the user asked (a signal): see set_cancel().
+class Cancelled : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 class ReceiverLink {
 public:
     using Clock = std::chrono::steady_clock;
@@ -35,6 +42,12 @@ public:
     // receiver that cannot prove the secret is refused).  Throws
     // proto::ProtocolError / proto::PeerError.
     ReceiverLink(const TestConfig& cfg, std::optional<std::string> token);
+
+    // Every wait for a message checks `cancelled` at least every 100 ms and
+    // throws Cancelled once it says true (dpdk-gen: a signal before the
+    // test, a second one while it waits for the receiver's results).
+    using CancelCheck = std::function<bool()>;
+    void set_cancel(CancelCheck cancelled) { cancelled_ = std::move(cancelled); }
 
     // kClockSyncExchanges NTP-style exchanges on CLOCK_TAI.
     ClockOffset sync_clock();
@@ -48,15 +61,20 @@ public:
     // PeerLost after 3 s of silence, PeerError for an error message.
     void poll(Clock::duration budget);
     const std::optional<proto::LiveSample>& last_sample() const { return last_sample_; }
-    // stop -> results (after the receiver's drain).
-    ReceiverReport stop(uint64_t sent_packets);
+    // Samples received so far: a caller that remembers it knows whether
+    // last_sample() is new.
+    uint64_t samples_received() const { return samples_received_; }
+    // stop -> results (after the receiver's drain).  incomplete_reason
+    // (e.g. "interrupted by SIGINT") tells the receiver the test ended
+    // early; it still drains and answers with its counts.
+    ReceiverReport stop(uint64_t sent_packets, const std::string& incomplete_reason = {});
     // Tells the receiver the test is abandoned (best effort, never throws).
     void abort(const std::string& reason) noexcept;
 
     // A new connection that asks for the last results of test_id (after the
     // first connection broke at the end of a test).
     static ReceiverReport fetch_results(const TestConfig& cfg, const std::optional<std::string>& token,
-                                        uint16_t test_id);
+                                        uint16_t test_id, CancelCheck cancelled = {});
 
 private:
     // The next message that is not a heartbeat or sample (those are
@@ -70,6 +88,8 @@ private:
     std::optional<proto::Channel> channel_;
     PeerWatch watch_;
     std::optional<proto::LiveSample> last_sample_;
+    uint64_t samples_received_ = 0;
+    CancelCheck cancelled_;
 };
 
 }  // namespace ebt

@@ -4,6 +4,8 @@
 // common/ (config, packets, results).
 #include <charconv>
 #include <csignal>
+#include <filesystem>
+#include <set>
 #include <ctime>
 #include <iostream>
 #include <map>
@@ -12,6 +14,7 @@
 #include <random>
 #include <thread>
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -25,7 +28,9 @@
 #include "auth.hpp"
 #include "cli.hpp"
 #include "discovery.hpp"
+#include "frame_sizes.hpp"
 #include "frame_spec.hpp"
+#include "json_text.hpp"
 #include "status_server.hpp"
 #include "config.hpp"
 #include "coordinator.hpp"
@@ -40,6 +45,9 @@
 #include "rx_engine.hpp"
 #include "results.hpp"
 #include "seq_faults.hpp"
+#include "eal_args.hpp"
+#include "thread_sched.hpp"
+#include "tsc_clock.hpp"
 #include "tx_engine.hpp"
 
 namespace {
@@ -83,22 +91,43 @@ Precedence: built-in defaults < --config < --preset < flags.
 )";
 
 std::atomic<bool> g_stop{false};
-std::atomic<int> g_signal{0};
+std::atomic<int> g_signal{0};        // the first SIGINT/SIGTERM
+std::atomic<int> g_signal_count{0};  // a second one gives up waiting for the receiver
 
 extern "C" void on_signal(int signo) {
-    g_signal.store(signo);
+    int expected = 0;
+    g_signal.compare_exchange_strong(expected, signo);
+    g_signal_count.fetch_add(1);
     g_stop.store(true);
 }
+
+const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "a signal"; }
 
 // rte_eal_cleanup on every exit path after a successful rte_eal_init.
 struct EalSession {
     ~EalSession() { rte_eal_cleanup(); }
 };
 
-uint64_t clock_ns(clockid_t clock) {
-    timespec ts{};
-    clock_gettime(clock, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+std::set<unsigned> allowed_cpus() {
+    std::set<unsigned> out;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return out;  // unknown: no check
+    for (unsigned c = 0; c < CPU_SETSIZE; ++c)
+        if (CPU_ISSET(c, &set)) out.insert(c);
+    return out;
+}
+
+std::string exe_dir() {
+    std::error_code ec;
+    const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string(".") : p.parent_path().string();
+}
+
+std::string fixed_text(double v, int digits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
 }
 
 std::string mac_text(const std::array<uint8_t, 6>& m) {
@@ -145,6 +174,26 @@ boost::json::object plan_json(const ebt::TxPlan& plan, const std::vector<unsigne
             {"schedule", std::move(schedule)},
             {"threads", std::move(threads)}};
 }
+
+// Each TX lcore's scheduler statistics at its start (thread_sched.hpp): how
+// long it was kept off its CPU during the test explains late bursts.
+struct LcoreSched {
+    std::optional<ebt::ThreadSchedStat> at_start;
+    bool read = false;
+    // Run-queue wait and involuntary switches since the start, nullopt when
+    // the kernel has no schedstat.
+    std::optional<ebt::ThreadSchedStat> since_start(const ebt::TxLcoreContext& c) const {
+        if (!at_start) return std::nullopt;
+        const auto now = ebt::read_thread_sched(c.stats.tid.load());
+        if (!now) return std::nullopt;
+        ebt::ThreadSchedStat d;
+        d.on_cpu_ns = now->on_cpu_ns - at_start->on_cpu_ns;
+        d.runqueue_wait_ns = now->runqueue_wait_ns - at_start->runqueue_wait_ns;
+        d.timeslices = now->timeslices - at_start->timeslices;
+        d.involuntary_switches = now->involuntary_switches - at_start->involuntary_switches;
+        return d;
+    }
+};
 
 // Everything a run needs once the options are valid.
 struct RunSetup {
@@ -367,6 +416,32 @@ RunSetup parse_options(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     ebt::log::set_program("dpdk-gen");
+    // One --help shows the EAL's options and ours.
+    rte_set_application_usage_hook([](const char*) { std::cout << kUsage; });
+    std::vector<std::string> eal_in(argv, argv + argc);
+    if (const auto err = ebt::check_lcore_cpus(eal_in, allowed_cpus())) {
+        std::cerr << "dpdk-gen: error: " << *err << "\n";
+        return 2;
+    }
+    // net_af_xdp without xdp_prog=: our filter, so the kernel keeps the
+    // control connection and ARP.
+    std::vector<std::string> filter_for;
+    std::string filter_path;
+    if (ebt::af_xdp_without_filter(eal_in)) {
+        if (const auto f = ebt::find_xsk_filter(exe_dir())) {
+            filter_path = *f;
+            eal_in = ebt::with_af_xdp_filter(eal_in, filter_path, filter_for);
+        }
+    }
+    const bool af_xdp_unfiltered = ebt::af_xdp_without_filter(eal_in);
+    // The EAL keeps pointers into argv: storage for the whole run.
+    static std::vector<std::string> eal_storage;
+    static std::vector<char*> eal_argv;
+    eal_storage = std::move(eal_in);
+    for (auto& a : eal_storage) eal_argv.push_back(a.data());
+    eal_argv.push_back(nullptr);
+    argc = static_cast<int>(eal_storage.size());
+    argv = eal_argv.data();
     const int eal_args = rte_eal_init(argc, argv);
     if (eal_args < 0) {
         std::cerr << "dpdk-gen: error: EAL initialisation failed: " << rte_strerror(rte_errno)
@@ -376,6 +451,24 @@ int main(int argc, char** argv) {
     EalSession eal;
     argc -= eal_args;
     argv += eal_args;
+    for (const auto& v : filter_for)
+        ebt::log::info(v + ": no xdp_prog= given, so dpdk-gen loads its filter " + filter_path +
+                       " (only reflected test packets go to the AF_XDP socket; ARP and the control "
+                       "connection stay with the kernel)");
+    if (af_xdp_unfiltered)
+        ebt::log::warn(std::string("net_af_xdp without xdp_prog= and no ") + ebt::kXskFilterName +
+                       " found: the PMD's default program takes every frame of its queue, the control "
+                       "connection included");
+    // The TSC's real rate (DPDK's rte_get_tsc_hz() may be the nominal one):
+    // every TSC-to-time conversion below uses it.
+    ebt::TscCalibration tsc_cal;
+    try {
+        tsc_cal = ebt::calibrate_tsc_now();
+    } catch (const std::exception& e) {
+        std::cerr << "dpdk-gen: error: " << e.what() << "\n";
+        return 3;
+    }
+    const uint64_t tsc_hz = tsc_cal.hz;
 
     RunSetup setup;
     std::unique_ptr<ebt::Port> port;
@@ -399,7 +492,7 @@ int main(int argc, char** argv) {
             apply_count(setup);
         fill_seeds(setup.cfg);
         ebt::PlanOptions po;
-        po.tsc_hz = rte_get_tsc_hz();
+        po.tsc_hz = tsc_hz;
         po.count = setup.count;
         plan = ebt::plan_tx(setup.cfg, po);
         if (setup.replay) {
@@ -442,8 +535,12 @@ int main(int argc, char** argv) {
                                   {"driver", port_driver(port->id())},
                                   {"mac", mac_text(port->mac())},
                                   {"link_speed_mbps", port->link_speed_mbps()}}},
+                                {"tsc",
+                                 {{"nominal_hz", rte_get_tsc_hz()},
+                                  {"calibrated_hz", tsc_cal.hz},
+                                  {"calibration_uncertainty_ppm", tsc_cal.uncertainty_ppm}}},
                                 {"coordinated", setup.coordinated}};
-        std::cout << boost::json::serialize(out) << "\n";
+        std::cout << ebt::json_text(out) << "\n";
         return 0;
     }
 
@@ -455,11 +552,20 @@ int main(int argc, char** argv) {
     record.config = cfg;
     record.coordinated = setup.coordinated;
     record.id = static_cast<uint16_t>(std::random_device{}());
-    const uint64_t tsc_hz = rte_get_tsc_hz();
-    // The test epoch: one instant read on both clocks.  tx_ns in every
-    // packet is TSC time since epoch_tsc; the receiver learns epoch_tai_ns.
-    const uint64_t epoch_tsc = rte_rdtsc();
-    const uint64_t epoch_tai_ns = clock_ns(CLOCK_TAI);
+    {
+        const double err_ppm = (static_cast<double>(rte_get_tsc_hz()) - static_cast<double>(tsc_hz)) /
+                               static_cast<double>(tsc_hz) * 1e6;
+        ebt::log::info("TSC " + std::to_string(tsc_hz) + " Hz, calibrated against CLOCK_MONOTONIC_RAW (+-" +
+                       fixed_text(tsc_cal.uncertainty_ppm, 2) + " ppm); DPDK's nominal " +
+                       std::to_string(rte_get_tsc_hz()) + " Hz is " + fixed_text(err_ppm, 0) + " ppm off");
+    }
+    ebt::TscDriftMonitor drift(tsc_cal);
+    // The test epoch: one instant read on both clocks (a CLOCK_TAI read
+    // bracketed by two TSC reads).  tx_ns in every packet is TSC time since
+    // epoch_tsc; the receiver learns epoch_tai_ns.
+    const ebt::ClockPair epoch = ebt::read_tsc_tai_pair();
+    const uint64_t epoch_tsc = epoch.tsc;
+    const uint64_t epoch_tai_ns = epoch.ns;
 
     std::unique_ptr<ebt::ReceiverLink> link;
     std::array<uint8_t, 6> dst_mac{};
@@ -482,6 +588,8 @@ int main(int argc, char** argv) {
         }
         if (setup.coordinated) {
             link = std::make_unique<ebt::ReceiverLink>(cfg, setup.token);
+            // A signal before the traffic ends the waits for the receiver.
+            link->set_cancel([] { return g_signal_count.load() >= 1; });
             const ebt::ClockOffset clock = link->sync_clock();
             record.generator.clock_sync = clock;
             ebt::log::info("clock offset to the receiver: " + std::to_string(clock.offset_ns) + " ns +- " +
@@ -494,6 +602,13 @@ int main(int argc, char** argv) {
         if (setup.dst_mac) dst_mac = *setup.dst_mac;
     } catch (const std::exception& e) {
         ebt::log::error(std::string("coordination failed: ") + e.what());
+        if (port_driver(port->id()) == "net_af_xdp" && filter_for.empty())
+            ebt::log::error(
+                "hint: the XDP program net_af_xdp attached may be taking the control connection's frames (the "
+                "PMD's default program redirects every frame of its queue to the AF_XDP socket, TCP and ARP "
+                "included): give the vdev xdp_prog=" +
+                ebt::find_xsk_filter(exe_dir()).value_or(std::string("<build>/bpf/") + ebt::kXskFilterName) +
+                ", or a program of yours that passes them to the kernel");
         return 1;
     }
 
@@ -527,14 +642,15 @@ int main(int argc, char** argv) {
     }
     ebt::log::open_file(dir + "/dpdk-gen.log");
     ebt::log::info("test " + std::to_string(record.id) + " '" + record.name + "', results in " + dir);
-    ebt::log::debug("resolved config: " + boost::json::serialize(ebt::to_json(cfg)));
-    ebt::log::debug("TX plan: " + boost::json::serialize(plan_json(plan, lcores)));
+    ebt::log::debug("resolved config: " + ebt::json_text(ebt::to_json(cfg)));
+    ebt::log::debug("TX plan: " + ebt::json_text(plan_json(plan, lcores)));
 
     // TX lcore contexts (not movable: they hold atomics).
     std::vector<std::unique_ptr<ebt::TxLcoreContext>> contexts;
     std::vector<ebt::TxLcoreContext*> views;
     const ebt::FrameSpec spec = ebt::make_frame_spec(cfg, port->mac(), dst_mac, record.id);
     std::string incomplete;
+    std::vector<std::optional<ebt::ThreadSchedStat>> sched_total(plan.threads.size());
     // Tx mode: the main lcore polls the RX queue(s) between its waits on the
     // control connection; round_trip is reported if the receiver's results
     // say it reflected (test_action tx).  Allocated here, not in the loop.
@@ -607,7 +723,7 @@ int main(int argc, char** argv) {
                            " pps for " + std::to_string(run_s) + " s" +
                            (plan.count ? ", --count " + std::to_string(*plan.count) : std::string()) + ", " +
                            std::to_string(cfg.flows) +
-                           " flows, " + std::to_string(cfg.packet_size) + "-byte frames, " +
+                           " flows, frames " + ebt::frame_size_text(cfg) + ", " +
                            std::to_string(plan.threads.size()) + " TX lcore(s), port " + port_driver(port->id()));
         }
 
@@ -631,6 +747,11 @@ int main(int argc, char** argv) {
         if (!plan.rate_max || plan.count) snap.target_packets = plan.total_packets;
         if (!plan.rate_max) snap.target_pps = static_cast<double>(plan.total_pps);
         snap.duration_s = run_s;
+        uint64_t rx_samples_seen = 0;
+        std::vector<LcoreSched> sched(contexts.size());
+        // Patterns: the live target is the schedule's own rate over each
+        // interval, not the mean (ticks from the schedule origin).
+        uint64_t live_ticks = 0;
         while (!all_finished()) {
             // The control connection is served between samples: heartbeats
             // out, receiver samples in, a lost receiver stops the traffic.
@@ -648,6 +769,11 @@ int main(int argc, char** argv) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
             if (rx) rx->poll();
+            for (size_t i = 0; i < contexts.size(); ++i)
+                if (!sched[i].read && contexts[i]->stats.running.load(std::memory_order_acquire)) {
+                    sched[i].at_start = ebt::read_thread_sched(contexts[i]->stats.tid.load());
+                    sched[i].read = true;
+                }
             const auto now = std::chrono::steady_clock::now();
             const bool sample_due = now >= next, live_due = now >= next_live;
             if (!sample_due && !live_due) continue;
@@ -658,6 +784,9 @@ int main(int argc, char** argv) {
             if (have_rx) rx_sample = *link->last_sample();
             if (sample_due) {
                 gen.samples.push_back({t, totals.packets, totals.bytes});
+                // The calibration, checked against the kernel's clock.
+                const ebt::ClockPair raw = ebt::read_tsc_raw_pair();
+                drift.check(raw, ebt::clock_now_ns(CLOCK_TAI));
                 const double tx_pps = t > prev_t ? static_cast<double>(totals.packets - prev_packets) / (t - prev_t) : 0;
                 prev_packets = totals.packets;
                 prev_t = t;
@@ -683,15 +812,35 @@ int main(int argc, char** argv) {
                 snap.tx_full_retries = totals.tx_full_retries;
                 snap.tx_full_dropped = totals.tx_full_dropped;
                 snap.late_bursts = totals.late_bursts;
+                snap.descheduled_ms.reset();
+                for (size_t i = 0; i < contexts.size(); ++i)
+                    if (const auto d = sched[i].since_start(*contexts[i]))
+                        snap.descheduled_ms = snap.descheduled_ms.value_or(0) + static_cast<double>(d->runqueue_wait_ns) / 1e6;
                 snap.pps = r.achieved_pps;
                 snap.mbps_l1 = r.mbps_l1;
                 snap.mbps_l2 = r.mbps_l2;
+                if (plan.schedule) {
+                    const uint64_t now_tsc = rte_rdtsc();
+                    const uint64_t ticks = now_tsc > start_tsc ? now_tsc - start_tsc : 0;
+                    if (ticks > live_ticks)
+                        snap.target_pps = (ebt::scheduled_packets_by(*plan.schedule, ticks) -
+                                           ebt::scheduled_packets_by(*plan.schedule, live_ticks)) *
+                                          static_cast<double>(tsc_hz) / static_cast<double>(ticks - live_ticks);
+                    live_ticks = ticks;
+                }
                 if (have_rx) {
                     snap.rx_packets = rx_sample.test_packets;
                     snap.rx_pps = rx_sample.rx_pps;
                     snap.rx_lost = rx_sample.lost;
-                    snap.rx_cpu_busy_pct = rx_sample.cpu_busy_pct;
+                    snap.rx_t_s = rx_sample.t_s;
+                    snap.rx_new = link->samples_received() != rx_samples_seen;
+                    rx_samples_seen = link->samples_received();
+                    auto known = [](double v) { return v >= 0 ? std::optional<double>(v) : std::nullopt; };
+                    snap.rx_path_cpu_pct = known(rx_sample.receive_path_cpu_pct);
+                    snap.rx_host_cpu_pct = known(rx_sample.host_cpu_busy_pct);
                 }
+                snap.tsc_drift_ppm = drift.checks() > 0 ? std::optional<double>(drift.last_ppm()) : std::nullopt;
+                snap.tsc_drift_warning = drift.over_threshold();
                 ebt::live_emit(live_mode, snap);
                 live_packets = totals.packets;
                 live_bytes = totals.bytes;
@@ -702,8 +851,11 @@ int main(int argc, char** argv) {
         }
         ebt::live_finish(live_mode);
         rte_eal_mp_wait_lcore();
-        if (g_signal.load() != 0)
-            incomplete = std::string("interrupted by ") + (g_signal.load() == SIGINT ? "SIGINT" : "SIGTERM");
+        // The lcore threads outlive their loops: their statistics now cover
+        // the whole test.
+        for (size_t i = 0; i < contexts.size(); ++i) sched_total[i] = sched[i].since_start(*contexts[i]);
+        drift.check(ebt::read_tsc_raw_pair(), ebt::clock_now_ns(CLOCK_TAI));
+        if (g_signal.load() != 0) incomplete = std::string("interrupted by ") + signal_name(g_signal.load());
         status.modify([](ebt::StatusSnapshot& st) { st.state = "draining"; });
     }
 
@@ -721,6 +873,11 @@ int main(int argc, char** argv) {
         t.tx_full_retries = c.stats.tx_full_retries.load();
         t.tx_full_dropped = c.stats.tx_full_dropped.load();
         t.late_bursts = c.stats.late_bursts.load();
+        if (const auto& d = sched_total[i]) {
+            t.descheduled_ms = static_cast<double>(d->runqueue_wait_ns) / 1e6;
+            t.involuntary_switches = d->involuntary_switches;
+            gen.descheduled_ms = gen.descheduled_ms.value_or(0) + *t.descheduled_ms;
+        }
         if (!c.plan.unlimited) t.target_packets = c.plan.total_packets;
         const uint64_t t_start = c.stats.start_tsc.load(), t_end = c.stats.end_tsc.load();
         if (t_end > t_start) t.elapsed_s = static_cast<double>(t_end - t_start) / hz;
@@ -806,27 +963,44 @@ int main(int argc, char** argv) {
     }
     gen.samples.push_back({std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                            gen.sent_packets, gen.sent_bytes});
+    gen.tsc_clock = drift.report(rte_get_tsc_hz());
+    if (!gen.tsc_clock->warning.empty()) ebt::log::warn(gen.tsc_clock->warning);
     gen.port_driver = port_driver(port->id());
     gen.port_mac = mac_text(port->mac());
     gen.dst_mac = mac_text(dst_mac);
 
     if (link) {
+        // An interrupted test still gets the receiver's counts of what was
+        // sent (stop with the reason; the receiver drains and answers); a
+        // second signal gives up waiting for them.
+        const bool interrupted = g_signal.load() != 0;
+        const auto second_signal = [] { return g_signal_count.load() >= 2; };
+        const std::string not_collected = "; the receiver's counts were not collected (interrupted again)";
+        link->set_cancel(second_signal);
         try {
-            if (incomplete.empty()) {
+            if (incomplete.empty() || interrupted) {
+                if (interrupted)
+                    ebt::log::warn(incomplete + ": collecting the receiver's counts (interrupt again to skip)");
                 // The receiver waits for the test packets: a replay's stamped ones.
-                record.receiver = link->stop(gen.pcap ? gen.pcap->stamped : gen.sent_packets);
+                record.receiver = link->stop(gen.pcap ? gen.pcap->stamped : gen.sent_packets, incomplete);
             } else {
                 link->abort(incomplete);
             }
+        } catch (const ebt::Cancelled&) {
+            incomplete += not_collected;
+            link->abort(incomplete);
         } catch (const std::exception& e) {
             // The connection broke after the traffic: the receiver keeps its
             // last results, so ask again on a new connection once.
             ebt::log::warn(std::string("no results on the control connection: ") + e.what() + "; reconnecting");
             try {
-                record.receiver = ebt::ReceiverLink::fetch_results(cfg, setup.token, record.id);
+                record.receiver = ebt::ReceiverLink::fetch_results(cfg, setup.token, record.id, second_signal);
                 ebt::log::info("fetched the receiver's results on a new connection");
+            } catch (const ebt::Cancelled&) {
+                incomplete += not_collected;
             } catch (const std::exception& e2) {
-                incomplete = std::string("no results from the receiver: ") + e.what();
+                const std::string why = std::string("no results from the receiver: ") + e.what();
+                incomplete = incomplete.empty() ? why : incomplete + "; " + why;
             }
         }
     }
@@ -863,12 +1037,13 @@ int main(int argc, char** argv) {
 
     const ebt::Summary s = ebt::summarize(record);
     char line[512];
-    std::snprintf(line, sizeof line, "sent %llu, received %s, lost %s (%s%%), achieved %.1f pps of %s target, %.3f Mbps",
+    std::snprintf(line, sizeof line,
+                  "sent %llu, received %s, lost %s (%s%%), achieved %.1f pps of %s target, %.3f Mbps at L2 (frames + FCS)",
                   static_cast<unsigned long long>(s.sent_packets),
                   s.received_packets ? std::to_string(*s.received_packets).c_str() : "n/a",
                   s.lost_packets ? std::to_string(*s.lost_packets).c_str() : "n/a",
                   s.loss_pct ? std::to_string(*s.loss_pct).c_str() : "n/a", s.achieved_pps,
-                  cfg.rate_max ? "max" : std::to_string(static_cast<uint64_t>(s.target_pps)).c_str(), s.throughput_mbps);
+                  cfg.rate_max ? "max" : std::to_string(static_cast<uint64_t>(s.target_pps)).c_str(), s.mbps_l2);
     ebt::log::info(line);
     if (!incomplete.empty()) ebt::log::warn("test incomplete: " + incomplete);
     ebt::log::info("results: " + dir);
@@ -884,7 +1059,7 @@ int main(int argc, char** argv) {
                                 {"elapsed_s", gen.elapsed_s},
                                 {"achieved_pps", gen.rates.achieved_pps},
                                 {"results_dir", dir}};
-        std::printf("%s\n", boost::json::serialize(fin).c_str());
+        std::printf("%s\n", ebt::json_text(fin).c_str());
     } else if (setup.quiet) {
         std::printf("%s\n", dir.c_str());  // the one thing --quiet prints
     }

@@ -185,6 +185,37 @@ inline uint64_t segment_due(const ScheduleSegment& s, uint64_t i, uint64_t hz) {
     return 0;
 }
 
+// Packets of the whole schedule due by `t` ticks after its origin, as a
+// rate integral (poisson at its mean): what the live output shows as the
+// current target, (due(t1) - due(t0)) / (t1 - t0).  Main lcore, per line.
+inline double scheduled_packets_by(const Schedule& sch, uint64_t t) {
+    double n = 0;
+    const long double hz = static_cast<long double>(sch.hz);
+    for (const ScheduleSegment& s : sch.segments) {
+        if (t <= s.start) break;
+        const uint64_t e = std::min(t - s.start, s.length);
+        long double k = 0;
+        switch (s.kind) {
+        case SegmentKind::kConstant:
+        case SegmentKind::kPoisson: k = static_cast<long double>(e) * static_cast<long double>(s.rate) / hz; break;
+        case SegmentKind::kBurst: {
+            const uint64_t cycles = s.period ? e / s.period : 0, rem = s.period ? e % s.period : e;
+            k = static_cast<long double>(cycles * s.on_packets) +
+                std::min<long double>(static_cast<long double>(rem) * static_cast<long double>(s.rate) / hz,
+                                      static_cast<long double>(s.on_packets));
+            break;
+        }
+        case SegmentKind::kRamp: {
+            const long double x = static_cast<long double>(e);
+            k = s.ramp_a * x + s.ramp_s * x * x / 2;
+            break;
+        }
+        }
+        n += static_cast<double>(std::clamp<long double>(k, 0, static_cast<long double>(s.count)));
+    }
+    return n;
+}
+
 // splitmix64: small, fast, and the same stream on every lcore.
 struct SplitMix64 {
     uint64_t x = 0;

@@ -65,6 +65,7 @@ void prepare_pcap_lcore(TxLcoreContext& c) {
     for (auto* a : {&s.packets, &s.bytes, &s.bursts, &s.tx_full_retries, &s.tx_full_dropped, &s.alloc_failures,
                     &s.late_bursts, &s.late_packets, &s.start_tsc, &s.end_tsc})
         a->store(0);
+    s.tid.store(0);
     s.running.store(false);
     s.finished.store(false);
     c.pacing = ebt_latency{};
@@ -118,6 +119,7 @@ int pcap_tx_lcore_main(void* arg) {
     };
 
     TxEndReason why = TxEndReason::kTotalReached;
+    st.tid.store(rte_gettid(), kRelaxed);  // once, before the loop (cached by DPDK)
     st.running.store(true, std::memory_order_release);
     uint64_t now = rte_rdtsc();
     const uint64_t start = c.start_tsc != 0 ? c.start_tsc : now;

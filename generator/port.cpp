@@ -24,6 +24,28 @@ std::string rte_err(int rc) {
     throw PortError("port " + std::to_string(port) + ": " + what);
 }
 
+// How to get more queues from a virtual device: its devarg.
+std::string queue_devarg_hint(const std::string& driver, uint16_t n) {
+    const std::string q = std::to_string(n);
+    if (driver == "net_af_packet") return ": give the vdev qpairs=" + q + " (e.g. --vdev net_af_packet0,iface=eth0,qpairs=" + q + ")";
+    if (driver == "net_af_xdp")
+        return ": give the vdev queue_count=" + q + " (and start_queue=; the interface needs that many combined "
+               "channels: ethtool -L IFACE combined " + q + ")";
+    if (driver == "net_pcap") return ": give the vdev one tx_pcap= (or tx_iface=) per queue";
+    return "";
+}
+
+// How to raise the largest frame, where it can be raised.
+std::string jumbo_hint(const std::string& driver) {
+    if (driver == "net_af_packet")
+        return "net_af_packet in DPDK 22.11 reports a fixed 1518-byte max_rx_pktlen: use a smaller --size, "
+               "net_af_xdp (frames up to about 3.5 KB), or a NIC with jumbo frames";
+    if (driver == "net_af_xdp")
+        return "net_af_xdp's frames are one page of its UMEM, and DPDK 22.11's PMD has no multi-buffer "
+               "support: use a smaller --size or a NIC with jumbo frames";
+    return "Raise the port's limit (the NIC's jumbo frame support) or use a smaller --size";
+}
+
 uint32_t data_room_for(uint32_t frame_len) {
     const uint32_t need = frame_len + RTE_PKTMBUF_HEADROOM;
     const uint32_t room = std::max<uint32_t>(RTE_MBUF_DEFAULT_BUF_SIZE, need);
@@ -64,21 +86,30 @@ Port::Port(const PortSetup& s) {
 
     if (info.max_tx_queues < s.tx_queues)
         fail(port_id_, who + " has " + std::to_string(info.max_tx_queues) + " TX queue(s), " +
-                           std::to_string(s.tx_queues) + " requested (one per TX thread)");
+                           std::to_string(s.tx_queues) + " requested (one per TX thread)" +
+                           queue_devarg_hint(driver_, s.tx_queues));
     const uint16_t rxq = std::max<uint16_t>(s.rx_queues, 1);
     if (info.max_rx_queues < rxq)
         fail(port_id_, who + " has " + std::to_string(info.max_rx_queues) + " RX queue(s), " +
-                           std::to_string(rxq) + " requested");
+                           std::to_string(rxq) + " requested" + queue_devarg_hint(driver_, rxq));
 
-    // The MTU counts the bytes after the Ethernet header and the VLAN tag.
+    // The MTU counts the bytes after the Ethernet header and the VLAN tag;
+    // the port's largest frame is the smaller of its max_mtu and its
+    // max_rx_pktlen less the Ethernet header and FCS (ethdev's rule).
     const uint32_t l2_hdr = kEthHdrLen + (s.vlan_tagged ? kVlanTagLen : 0);
     const uint32_t l3_len = s.frame_len > l2_hdr ? s.frame_len - l2_hdr : 0;
-    if (l3_len > info.max_mtu || s.frame_len > info.max_rx_pktlen)
-        fail(port_id_, who + " frame size " + std::to_string(s.frame_len) + " (MTU " +
-                           std::to_string(l3_len) + ") exceeds the port's max_mtu " +
-                           std::to_string(info.max_mtu) + " / max_rx_pktlen " +
-                           std::to_string(info.max_rx_pktlen));
-
+    const uint32_t pktlen_mtu = info.max_rx_pktlen > kEthHdrLen + 4 ? info.max_rx_pktlen - kEthHdrLen - 4 : 0;
+    const uint32_t max_l3 = std::min<uint32_t>(info.max_mtu, pktlen_mtu);
+    if (l3_len > max_l3) {
+        const bool by_pktlen = pktlen_mtu < info.max_mtu;
+        fail(port_id_, who + " takes frames of at most " + std::to_string(max_l3 + l2_hdr) + " bytes (MTU " +
+                           std::to_string(max_l3) + ", its " +
+                           (by_pktlen ? "max_rx_pktlen " + std::to_string(info.max_rx_pktlen) +
+                                            " less 18 bytes of Ethernet header and FCS"
+                                      : "max_mtu") +
+                           "); a " + std::to_string(s.frame_len) + "-byte frame needs MTU " + std::to_string(l3_len) +
+                           ". " + jumbo_hint(driver_));
+    }
     rte_eth_conf conf;
     std::memset(&conf, 0, sizeof conf);
     if (l3_len > RTE_ETHER_MTU) conf.rxmode.mtu = l3_len;

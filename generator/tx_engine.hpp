@@ -73,6 +73,7 @@ struct alignas(64) TxLcoreStats {
     std::atomic<uint64_t> late_packets{0};     // pacing: packets in those bursts
     std::atomic<uint64_t> start_tsc{0};        // first burst's schedule origin
     std::atomic<uint64_t> end_tsc{0};          // when the loop ended
+    std::atomic<int> tid{0};                   // the lcore thread's id (scheduler statistics)
     std::atomic<bool> running{false};
     std::atomic<bool> finished{false};
 };

@@ -338,6 +338,15 @@ LatencyTotals BaselineReceiver::read_latency() const {
     return l;
 }
 
+std::pair<uint64_t, uint64_t> BaselineReceiver::latency_count_sum() const {
+    uint64_t n = 0, sum = 0;
+    for (const auto& t : state_) {
+        n += peek(t->latency.count);
+        sum += peek(t->latency.sum_ns);
+    }
+    return {n, sum};
+}
+
 BaselineStats BaselineReceiver::read_stats() const {
     BaselineStats s;
     for (const auto& t : state_) {

@@ -90,6 +90,10 @@ public:
     std::vector<ebt_flow_state> read_flows() const;
     // The merged latency histogram.  Call after stop().
     LatencyTotals read_latency() const;
+    // The latency count and sum so far, any time (each read atomically;
+    // a packet being accounted at that moment may be in one and not yet in
+    // the other).
+    std::pair<uint64_t, uint64_t> latency_count_sum() const;
     BaselineStats read_stats() const;
     // TAI - UTC (s) used to map kernel timestamps; -1 when the kernel's offset
     // could not be confirmed (then every packet is timed in user space).

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <iostream>
 #include <optional>
+#include <string_view>
 #include <net/if.h>
 
 #include <boost/asio/io_context.hpp>
@@ -15,9 +16,11 @@
 #include "cli.hpp"
 #include "discovery.hpp"
 #include "config.hpp"
+#include "json_text.hpp"
 #include "log.hpp"
 #include "receiver_session.hpp"
 #include "standalone.hpp"
+#include "status_server.hpp"
 #include "system_check.hpp"
 
 namespace {
@@ -30,8 +33,11 @@ constexpr const char* kUsage = R"(usage: xdp-recv [options]
                          test's dst_machine.ip and dst_port) with the same accounting, to compare
   --recv-threads N       with --mode baseline: receive threads (default: the CPU count)
   --xdp-mode MODE        auto | native | generic (default auto: native where the driver has it)
-  --listen ADDR          address to accept dpdk-gen on (default 0.0.0.0)
-  --control-port N       TCP control port (network_config.dst_machine.control_port, default 8080)
+  --listen ADDR          address to accept dpdk-gen on (default 0.0.0.0; with --no-coordination,
+                         the address of the HTTP status pages)
+  --control-port N       TCP control port (network_config.dst_machine.control_port, default 8080);
+                         it serves HTTP /health /status /metrics too (with --no-coordination,
+                         only those)
   --results-dir DIR      results root (default ./results; this side writes DIR/receiver/...)
   --test-action ACTION   drop | pass | tx: what test packets get after counting (default drop;
                          tx reflects them to the sender: MACs, IPs, ports swapped, XDP_TX)
@@ -39,6 +45,9 @@ constexpr const char* kUsage = R"(usage: xdp-recv [options]
   --no-coordination      count on its own, without dpdk-gen: traffic from any generator,
                          test packets of any test id; writes DIR/receiver/test_.../
   --duration S           with --no-coordination: seconds to count (default: until SIGINT)
+  --name NAME            with --no-coordination: test name (results directory suffix; default
+                         test_config.name when the config sets one, else standalone_xdp or
+                         standalone_baseline after --mode)
   --foreign-action A     with --no-coordination: pass | drop packets without our header (default pass)
   --foreign-tuples N     with --no-coordination: count those per 5-tuple, up to N tuples (default
                          1024, 0..1048576; the rest summed)
@@ -88,6 +97,7 @@ int main(int argc, char** argv) {
                                 {"once", false},
                                 {"no-coordination", false},
                                 {"duration", true},
+                                {"name", true},
                                 {"foreign-action", true},
                                 {"foreign-tuples", true},
                                 {"check-only", false},
@@ -106,6 +116,7 @@ int main(int argc, char** argv) {
         take("xdp-mode", o.xdp_mode);
         take("control-port", o.control_port);
         take("results-dir", o.results_dir);
+        take("name", o.name);
         const std::string* config_file = args.value("config");
         cfg = ebt::resolve_config(config_file ? *config_file : "", "", o);
         if (const auto* a = args.value("test-action")) {
@@ -134,8 +145,10 @@ int main(int argc, char** argv) {
                     throw ebt::ConfigError(std::string("--") + f + ": only with --mode xdp (the baseline's sockets "
                                            "receive only the test's UDP port; the kernel consumes the packets)");
         if (!args.has("no-coordination"))
-            for (const char* f : {"duration", "foreign-action", "foreign-tuples"})
-                if (args.value(f)) throw ebt::ConfigError(std::string("--") + f + ": only with --no-coordination");
+            for (const char* f : {"duration", "name", "foreign-action", "foreign-tuples"})
+                if (args.value(f))
+                    throw ebt::ConfigError(std::string("--") + f + ": only with --no-coordination" +
+                                           (std::string_view(f) == "name" ? " (dpdk-gen names a coordinated test)" : ""));
         if (const auto* d = args.value("duration")) {
             size_t used = 0;
             double v = 0;
@@ -175,7 +188,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     ebt::log::set_verbose(args.has("verbose"));
-    ebt::log::debug("resolved config: " + boost::json::serialize(ebt::to_json(cfg)));
+    ebt::log::debug("resolved config: " + ebt::json_text(ebt::to_json(cfg)));
     const ebt::XdpMode mode = parse_mode(cfg.xdp_mode);
 
     if (args.has("check-only")) {
@@ -208,13 +221,31 @@ int main(int argc, char** argv) {
         standalone.mode = recv_mode;
         standalone.recv_threads = recv_threads;
         standalone.config = cfg;
+        standalone.config.name = ebt::standalone_test_name(cfg, args.value("name") != nullptr, recv_mode);
+        // /health, /status, /metrics on the control port while counting.
+        ebt::SharedStatus status;
+        status.modify([&](ebt::StatusSnapshot& st) {
+            st.role = "receiver";
+            st.interface = cfg.dst_machine.interface;
+            for (const auto& c : check_rows) st.checks.push_back({c.item, c.ok, c.detail});
+        });
+        const std::string listen = args.value("listen") ? *args.value("listen") : "0.0.0.0";
+        std::optional<ebt::StatusServer> http;
+        try {
+            http.emplace(listen, cfg.dst_machine.control_port, status, standalone.max_flow_labels);
+        } catch (const std::exception& e) {
+            std::cerr << "xdp-recv: error: control port: " << e.what() << "\n";
+            return kExitEnvironment;
+        }
+        ebt::log::info("HTTP /health /status /metrics on " + listen + ":" +
+                       std::to_string(cfg.dst_machine.control_port));
         struct sigaction sa{};
         sa.sa_handler = on_stop_signal;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, nullptr);
         sigaction(SIGTERM, &sa, nullptr);
         try {
-            return ebt::run_standalone(standalone, g_stop);
+            return ebt::run_standalone(standalone, g_stop, status);
         } catch (const std::exception& e) {
             ebt::log::error(e.what());
             return 1;

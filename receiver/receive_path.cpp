@@ -35,6 +35,11 @@ public:
         cost_.start(*program_, stats_->ok());
     }
     CpuTotals read_totals() const override { return program_->read_totals(); }
+    std::optional<LatencyCountSum> read_latency_count_sum() const override {
+        if (program_->config().epoch_tai_ns == 0) return std::nullopt;
+        const LatencyTotals l = program_->read_latency();
+        return LatencyCountSum{l.count, l.sum_ns};
+    }
     std::vector<ebt_flow_state> read_flows() const override { return program_->read_flows(); }
     void sample(double t_s) override { cost_.sample(*program_, t_s); }
     ReceiverReport finish(const std::string& mac, bool only_active_flows) override {
@@ -79,6 +84,11 @@ public:
     }
     void start() override { rx_->start(); }
     CpuTotals read_totals() const override { return rx_->read_totals(); }
+    std::optional<LatencyCountSum> read_latency_count_sum() const override {
+        if (rx_->config().epoch_tai_ns == 0) return std::nullopt;
+        const auto [n, sum] = rx_->latency_count_sum();
+        return LatencyCountSum{n, sum};
+    }
     std::vector<ebt_flow_state> read_flows() const override { return rx_->read_flows(); }
     void sample(double) override {}
     ReceiverReport finish(const std::string& mac, bool only_active_flows) override {
@@ -122,6 +132,20 @@ private:
 };
 
 }  // namespace
+
+CounterSample ReceiverSampler::take(const ReceivePath& path, double t_s, const CpuTotals& totals) {
+    CounterSample s{t_s, totals.test_packets, totals.test_bytes};
+    if (const auto lat = path.read_latency_count_sum()) {
+        if (lat->count > count_ && lat->sum_ns >= sum_ns_) {
+            const uint64_t n = lat->count - count_;
+            s.latency_samples = n;
+            s.latency_mean_ns = static_cast<double>(lat->sum_ns - sum_ns_) / static_cast<double>(n);
+        }
+        count_ = lat->count;
+        sum_ns_ = lat->sum_ns;
+    }
+    return s;
+}
 
 void set_baseline_target(ReceivePathConfig& pc, const TestConfig& cfg) {
     const FlowSpecConfig spec = resolved_flow_spec(cfg);

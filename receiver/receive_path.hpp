@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,12 @@ public:
     // Zeroes the counters and begins the measured window (before traffic).
     virtual void start() = 0;
     virtual CpuTotals read_totals() const = 0;
+    // One-way latencies recorded so far and their sum (ns), while counting
+    // runs; nullopt without a test epoch.
+    struct LatencyCountSum {
+        uint64_t count = 0, sum_ns = 0;
+    };
+    virtual std::optional<LatencyCountSum> read_latency_count_sum() const = 0;
     virtual std::vector<ebt_flow_state> read_flows() const = 0;
     // A sample_rate window ended at t_s (XDP: the program cost's windows).
     virtual void sample(double t_s) = 0;
@@ -54,6 +61,17 @@ public:
     virtual ReceiverReport finish(const std::string& mac, bool only_active_flows) = 0;
     // Frees the interface (detach) or the sockets; idempotent.
     virtual void release() = 0;
+};
+
+// The receiver's samples: totals at t_s, and the one-way latency over the
+// window since the previous sample (the histogram's count and sum
+// differenced: exact), so a latency that drifts during a test shows.
+class ReceiverSampler {
+public:
+    CounterSample take(const ReceivePath& path, double t_s, const CpuTotals& totals);
+
+private:
+    uint64_t count_ = 0, sum_ns_ = 0;
 };
 
 // Loads and attaches the program, or binds the baseline's sockets.  Throws

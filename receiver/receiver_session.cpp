@@ -58,6 +58,13 @@ bool trusted_without_token(const std::string& peer) {
     return (v & 0xFFFE0000u) == 0xC6120000u;  // 198.18.0.0/15
 }
 
+// Channel::receive's ProtocolError for a connection the peer closed or
+// reset (rather than a malformed frame).
+bool connection_broke(const proto::ProtocolError& e) {
+    const std::string_view what = e.what();
+    return what.starts_with("connection closed") || what.starts_with("receive from");
+}
+
 double seconds_since(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
@@ -202,8 +209,20 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
         return Outcome::NoTest;
     };
 
+    // Every authentication failure: one log line with the peer and the
+    // cause, and an error to the peer (lost if it already closed).
+    auto refuse_auth = [&](std::string_view code, const std::string& cause) {
+        log::warn("authentication failed for " + peer + ": " + cause);
+        try {
+            channel.send(proto::make_error(code, "authentication failed: " + cause), kSendTimeout);
+        } catch (const std::exception&) {
+        }
+        return Outcome::NoTest;
+    };
+
     // Handshake: versions, then the HMAC challenge/response both ways.
     proto::Configure conf;
+    std::optional<json::object> early;   // the first message after hello, when already read
     try {
         proto::Hello hello;
         try {
@@ -217,21 +236,62 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
             const std::string response =
                 hello.challenge.empty() ? std::string() : auth::response(*options_.token, "receiver", hello.challenge, challenge);
             channel.send(proto::make_hello("receiver", options_.interface, challenge, response), kSendTimeout);
-            const auto msg = channel.expect("auth", kAuthTimeout);
-            const std::string got = proto::get_string(msg, "response");
-            if (hello.challenge.empty() ||
-                !auth::equal(got, auth::response(*options_.token, "generator", challenge, hello.challenge)))
-                return refuse("auth_failed", "authentication failed (wrong or missing shared secret)");
+            // dpdk-gen checks our response first and, when it cannot accept
+            // it (its secret differs) or has no secret and sees our challenge,
+            // closes the connection: that is the usual failure seen here.
+            std::optional<json::object> msg;
+            try {
+                msg = channel.receive(kAuthTimeout);
+            } catch (const proto::ProtocolError& e) {
+                if (!connection_broke(e))
+                    return refuse_auth("auth_failed", std::string("bad 'auth' message: ") + e.what());
+                return refuse_auth("auth_failed",
+                                   hello.challenge.empty()
+                                       ? "the generator has no shared secret (its hello carried no challenge) and "
+                                         "closed the connection"
+                                       : "the generator closed the connection during authentication (its shared "
+                                         "secret differs from this receiver's)");
+            }
+            if (!msg)
+                return refuse_auth("auth_failed", "no 'auth' message within " +
+                                                      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                                         kAuthTimeout).count()) + " s");
+            const std::string type = proto::get_string(*msg, "type");
+            if (type == "error") {
+                const auto* reason = msg->if_contains("reason");
+                return refuse_auth("auth_failed", "the generator refused this receiver: " +
+                                                      (reason && reason->is_string() ? std::string(reason->as_string())
+                                                                                     : std::string("no reason given")));
+            }
+            if (type != "auth") return refuse_auth("auth_failed", "expected 'auth', got '" + type + "'");
+            if (hello.challenge.empty())
+                return refuse_auth("auth_failed", "the generator's hello carried no challenge (it has no shared "
+                                                  "secret) and this receiver has one");
+            const std::string got = proto::get_string(*msg, "response");
+            if (!auth::equal(got, auth::response(*options_.token, "generator", challenge, hello.challenge)))
+                return refuse_auth("auth_failed", "wrong HMAC response in 'auth' (the shared secrets differ)");
         } else {
             if (!trusted_without_token(peer))
-                return refuse("auth_required", "this receiver has no shared secret and accepts only loopback and "
-                                               "198.18.0.0/15 without one");
+                return refuse_auth("auth_required", "this receiver has no shared secret and accepts only loopback "
+                                                    "and 198.18.0.0/15 without one");
             channel.send(proto::make_hello("receiver", options_.interface), kSendTimeout);
+            if (!hello.challenge.empty()) {
+                // A generator with a secret refuses a receiver that cannot
+                // prove it holds one: it closes the connection now.
+                try {
+                    early = channel.expect_any(time_left());
+                } catch (const proto::ProtocolError& e) {
+                    if (!connection_broke(e)) throw;
+                    return refuse_auth("auth_required", "the generator has a shared secret and this receiver has "
+                                                        "none (it closed the connection)");
+                }
+            }
         }
 
         // Before configure: clock-sync exchanges, or a fetch of the last results.
         for (;;) {
-            auto msg = channel.expect_any(time_left());
+            auto msg = early ? std::move(*early) : channel.expect_any(time_left());
+            early.reset();
             const int64_t t2 = tai_now_ns();
             const std::string type = proto::get_string(msg, "type");
             if (type == "time_request") {
@@ -263,6 +323,8 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
         st.received_packets = 0;
         st.rx_pps = 0;
         st.lost = 0;
+        st.receive_path_cpu_pct = -1;
+        st.host_cpu_busy_pct = -1;
         st.flows.clear();
     });
     if (conf.clock_uncertainty_ns >= 0)
@@ -351,7 +413,9 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
         uint64_t live_packets = 0;
         auto live_at = t0;
         PeerWatch watch(proto::kHeartbeatInterval, proto::kPeerLossTimeout, t0);
+        ReceiverSampler sampler;
         uint64_t sent_packets = 0;
+        std::string stopped_early;
         for (;;) {
             if (stop_requested_) throw std::runtime_error("xdp-recv interrupted by a signal");
             const auto now = Clock::now();
@@ -366,7 +430,7 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
             }
             if (now >= next_sample) {
                 const CpuTotals t = path->read_totals();
-                report.samples.push_back({seconds_since(t0), t.test_packets, t.test_bytes});
+                report.samples.push_back(sampler.take(*path, seconds_since(t0), t));
                 path->sample(report.samples.back().t_s);
                 monitor.sample(report.samples.back().t_s);
                 next_sample += sample_every;
@@ -381,7 +445,9 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
                 const double dt = std::chrono::duration<double>(now - live_at).count();
                 live.rx_pps = dt > 0 ? static_cast<double>(t.test_packets - live_packets) / dt : 0;
                 for (const auto& f : flows) live.lost += f.lost;
-                if (const auto busy = monitor.last_busy_pct()) live.cpu_busy_pct = *busy;
+                // Over the last >= 2 s of monitor samples; -1 until then.
+                live.receive_path_cpu_pct = monitor.recent_receive_path_cpu_pct().value_or(-1);
+                live.host_cpu_busy_pct = monitor.recent_host_cpu_busy_pct().value_or(-1);
                 live_packets = t.test_packets;
                 live_at = now;
                 if (conf.config.real_time.enabled) channel.send(proto::make_sample(live), kSendTimeout);
@@ -390,6 +456,8 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
                     st.received_packets = live.test_packets;
                     st.rx_pps = live.rx_pps;
                     st.lost = live.lost;
+                    st.receive_path_cpu_pct = live.receive_path_cpu_pct;
+                    st.host_cpu_busy_pct = live.host_cpu_busy_pct;
                     st.xdp_mode = path->xdp_mode_used();
                     st.flows.clear();
                     for (uint32_t i = 0; i < flows.size() && i < options_.max_flow_labels; ++i)
@@ -403,7 +471,11 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
             watch.heard(Clock::now());
             const std::string type = proto::get_string(*msg, "type");
             if (type == "stop") {
-                sent_packets = proto::get_uint(*msg, "sent_packets", UINT64_MAX);
+                const proto::Stop stop = proto::parse_stop(*msg);
+                sent_packets = stop.sent_packets;
+                // An interrupted generator still wants this side's counts:
+                // drain and answer, but the test is incomplete.
+                stopped_early = stop.incomplete_reason;
                 break;
             }
             if (type == "heartbeat") continue;
@@ -427,7 +499,10 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
         path->sample(t_end);
         ReceiverReport final_report = path->finish(mac, false);
         final_report.samples = std::move(report.samples);
-        final_report.samples.push_back({t_end, final_report.test_packets, final_report.test_bytes});
+        CpuTotals at_end{};  // the report's own totals: the last sample equals them
+        at_end.test_packets = final_report.test_packets;
+        at_end.test_bytes = final_report.test_bytes;
+        final_report.samples.push_back(sampler.take(*path, t_end, at_end));
         final_report.drain_s = seconds_since(drain_start);
         monitor.sample(final_report.samples.back().t_s);
         final_report.system = monitor.finish(final_report.test_packets);
@@ -435,6 +510,10 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
         channel.send(proto::make_results(conf.test_id, to_json(report)), kSendTimeout);
         log::info("test " + std::to_string(conf.test_id) + " done: " + std::to_string(report.test_packets) +
                   " test packets received of " + std::to_string(sent_packets) + " sent");
+        if (!stopped_early.empty()) {
+            incomplete_reason = "generator: " + stopped_early;
+            log::warn("test " + std::to_string(conf.test_id) + " incomplete: " + incomplete_reason);
+        }
     } catch (const std::exception& e) {
         incomplete_reason = e.what();
         log::error("test " + std::to_string(conf.test_id) + " incomplete: " + incomplete_reason);

@@ -7,6 +7,13 @@
 // the rest summed) and passed (default) or dropped.  With mode Baseline the
 // userspace receiver counts instead (UDP sockets on the config's destination
 // address and port; other datagrams on them are counted as other, no tuples).
+// The test is named after --name (or the config's test_config.name), else
+// after the mode (standalone_xdp, standalone_baseline); its results directory
+// follows.  /health, /status and /metrics are served on the control port
+// meanwhile (the caller's StatusServer over `status`): state "running" while
+// counting, the live totals every real_time.update_interval; the per-flow
+// state (lost, the flow series) at most every 10 s, and only while packets
+// arrive (reading 65,536 flow slots is not free).
 #pragma once
 
 #include <atomic>
@@ -16,6 +23,7 @@
 
 #include "config.hpp"
 #include "receive_path.hpp"
+#include "status_pages.hpp"
 #include "xdp_program.hpp"
 
 namespace ebt {
@@ -31,11 +39,18 @@ struct StandaloneOptions {
     uint32_t foreign_tuples = 1024;
     bool foreign_drop = false;
     TestConfig config;                  // name, sample_rate, and the record's config
+    std::size_t max_flow_labels = 64;   // /metrics per-flow series
 };
+
+// The standalone test's name: --name when given (name_flag), else the
+// config's test_config.name when it is not the default, else after the mode:
+// "standalone_xdp" / "standalone_baseline".
+std::string standalone_test_name(const TestConfig& config, bool name_flag, ReceiveMode mode);
 
 // Returns 0 when the run completed (duration reached, or stopped by a signal
 // when no duration was given), 1 otherwise.  stop is polled (set it from a
-// signal handler).
-int run_standalone(const StandaloneOptions& o, const std::atomic<bool>& stop);
+// signal handler).  status: what /health, /status and /metrics show (the
+// caller serves it); its role, interface and checks are the caller's.
+int run_standalone(const StandaloneOptions& o, const std::atomic<bool>& stop, SharedStatus& status);
 
 }  // namespace ebt

@@ -151,8 +151,10 @@ uint64_t parse_kb_field(const std::string& text, const std::string& field) {
     return 0;
 }
 
-SystemMonitor::SystemMonitor(std::string ifname, double sample_rate_s)
-    : ifname_(std::move(ifname)), sample_rate_s_(sample_rate_s) {
+SystemMonitor::SystemMonitor(std::string ifname, double sample_rate_s, CpuSources sources)
+    : ifname_(std::move(ifname)), sources_(std::move(sources)), sample_rate_s_(sample_rate_s) {
+    if (!sources_.proc_stat) sources_.proc_stat = [] { return read_text("/proc/stat"); };
+    if (!sources_.self_stat) sources_.self_stat = [] { return read_text("/proc/self/stat"); };
     ethtool_names_ = ethtool_stat_names(ifname_);
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + ifname_ + "/statistics", ec))
@@ -168,7 +170,7 @@ SystemMonitor::SystemMonitor(std::string ifname, double sample_rate_s)
 void SystemMonitor::sample(double t_s) {
     SystemSample s;
     s.t_s = t_s;
-    s.cpus = parse_proc_stat(read_text("/proc/stat"));
+    s.cpus = parse_proc_stat(sources_.proc_stat());
     const std::string meminfo = read_text("/proc/meminfo");
     s.mem_total_kb = parse_kb_field(meminfo, "MemTotal");
     s.mem_available_kb = parse_kb_field(meminfo, "MemAvailable");
@@ -196,23 +198,47 @@ void SystemMonitor::sample(double t_s) {
         missing_ += " an ethtool -S read failed (its counters repeat the previous sample);";
     }
     samples_.push_back(std::move(s));
-    own_ticks_.push_back(parse_proc_cpu_ticks(read_text("/proc/self/stat")));
+    own_ticks_.push_back(parse_proc_cpu_ticks(sources_.self_stat()));
 }
 
-std::optional<double> SystemMonitor::last_busy_pct() const {
+std::optional<SystemMonitor::CpuWindow> SystemMonitor::recent_window(double min_window_s) const {
     if (samples_.size() < 2) return std::nullopt;
-    const auto& a = samples_[samples_.size() - 2].cpus;
-    const auto& b = samples_.back().cpus;
-    uint64_t total = 0, idle = 0;
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-        auto sum = [](const CpuTicks& c) {
-            return c.user + c.nice + c.system + c.idle + c.iowait + c.irq + c.softirq + c.steal;
-        };
-        total += sum(b[i]) - sum(a[i]);
-        idle += (b[i].idle + b[i].iowait) - (a[i].idle + a[i].iowait);
+    const size_t last = samples_.size() - 1;
+    // The latest earlier sample at least min_window_s before the last one.
+    size_t first = last;
+    while (first > 0) {
+        --first;
+        if (samples_[last].t_s - samples_[first].t_s >= min_window_s) break;
     }
-    if (total == 0) return std::nullopt;
-    return 100.0 * static_cast<double>(total - idle) / static_cast<double>(total);
+    if (samples_[last].t_s - samples_[first].t_s < min_window_s) return std::nullopt;
+    const auto& a = samples_[first].cpus;
+    const auto& b = samples_[last].cpus;
+    // A counter never goes back; if one seems to (a CPU list that changed
+    // under us), that CPU adds nothing rather than wrapping around.
+    auto delta = [](uint64_t from, uint64_t to) { return to >= from ? to - from : 0; };
+    CpuWindow w;
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+        w.all += delta(all_ticks(a[i]), all_ticks(b[i]));
+        w.busy += delta(busy_ticks(a[i]), busy_ticks(b[i]));
+        w.receive += delta(a[i].softirq, b[i].softirq);
+    }
+    w.receive += delta(own_ticks_[first], own_ticks_[last]);
+    if (w.all == 0) return std::nullopt;
+    return w;
+}
+
+std::optional<double> SystemMonitor::recent_receive_path_cpu_pct(double min_window_s) const {
+    const auto w = recent_window(min_window_s);
+    if (!w) return std::nullopt;
+    // The process's own ticks and the per-CPU ticks are sampled separately:
+    // their sum can pass the CPUs' total by a tick or two.
+    return std::min(100.0, 100.0 * static_cast<double>(w->receive) / static_cast<double>(w->all));
+}
+
+std::optional<double> SystemMonitor::recent_host_cpu_busy_pct(double min_window_s) const {
+    const auto w = recent_window(min_window_s);
+    if (!w) return std::nullopt;
+    return 100.0 * static_cast<double>(w->busy) / static_cast<double>(w->all);
 }
 
 SystemReport SystemMonitor::finish(uint64_t test_packets) const {

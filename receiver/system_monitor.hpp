@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,9 +16,21 @@
 
 namespace ebt {
 
+// The window the live CPU figures are computed over: /proc/stat is
+// tick-sampled here (no IRQ_TIME_ACCOUNTING), so a 1 s window of 100 ticks
+// per CPU is too coarse to show; at least 2 s of samples.
+inline constexpr double kLiveCpuWindowS = 2.0;
+
+// Where the CPU counters come from: by default the real /proc files; tests
+// pass synthetic text (the seam for feeding samples).
+struct CpuSources {
+    std::function<std::string()> proc_stat;   // /proc/stat text
+    std::function<std::string()> self_stat;   // /proc/self/stat text (this process's utime + stime)
+};
+
 class SystemMonitor {
 public:
-    SystemMonitor(std::string ifname, double sample_rate_s);
+    SystemMonitor(std::string ifname, double sample_rate_s, CpuSources sources = {});
 
     // One sample of every source, stamped t_s (seconds since traffic start).
     void sample(double t_s);
@@ -26,13 +39,28 @@ public:
     // packet.  Needs two samples for any CPU figure.
     SystemReport finish(uint64_t test_packets) const;
 
-    // Busy share of all CPUs (all but idle and iowait, softirq included)
-    // between the last two samples, in percent; nullopt before two samples.
-    // Tick-sampled: coarse over short windows (the note in the report).
-    std::optional<double> last_busy_pct() const;
+    // Live CPU shares, in percent of all CPUs' time, over the most recent
+    // window of at least min_window_s: from the last sample back to the
+    // latest earlier sample at least that far before it.  nullopt until the
+    // samples span such a window (or when it holds no ticks).  The same
+    // definitions as finish():
+    //  - receive path: softirq ticks of all CPUs + xdp-recv's own utime +
+    //    stime (receive_cpu_ns's definition), clamped to 100;
+    //  - host busy: every busy counter of all CPUs (all but idle and iowait;
+    //    busy_cpu_ns's definition: the generator too when it shares the host).
+    std::optional<double> recent_receive_path_cpu_pct(double min_window_s = kLiveCpuWindowS) const;
+    std::optional<double> recent_host_cpu_busy_pct(double min_window_s = kLiveCpuWindowS) const;
 
 private:
+    struct CpuWindow {
+        uint64_t all = 0, busy = 0, receive = 0;   // ticks, all CPUs
+    };
+    // The ticks of the most recent window of at least min_window_s; nullopt
+    // without one (or with no ticks in it).
+    std::optional<CpuWindow> recent_window(double min_window_s) const;
+
     std::string ifname_;
+    CpuSources sources_;
     double sample_rate_s_;
     std::vector<std::string> ethtool_names_;   // ETH_SS_STATS strings, fixed at start
     std::vector<std::string> sysfs_names_;     // statistics/* file names, sorted

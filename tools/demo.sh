@@ -3,65 +3,142 @@
 # builds, brings up the two-namespace testbed, runs xdp-recv in the
 # destination namespace and dpdk-gen (net_af_packet on the veth) in the
 # source namespace with the quick_test preset shortened to 10 s, prints the
-# summary and the results path, and tears the testbed down.
-#   sudo tools/demo.sh [--duration S] [extra dpdk-gen options...]
+# summary and the results paths, and tears the testbed down.
+#
+#   tools/demo.sh [dpdk-gen options...]     (as root, or with sudo)
+#
+# Any dpdk-gen option may be given, in any order (--duration S, --rate R,
+# --name N, --results-dir DIR, ...; `--opt value` or `--opt=value`).  The
+# user's options win: the script adds its own defaults only for options not
+# given, namely --preset quick_test (not with --preset or --config),
+# --duration 10 (not with --duration, --count, --preset or --config),
+# --dst-ip (the testbed's receiver), --results-dir ./results of the
+# repository, and --token-file (a fresh secret).  xdp-recv gets the same
+# --results-dir, --token-file and --control-port, so both sides' results
+# land under one results directory.  Relative paths are taken from the
+# directory the script is started in.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+
+# dpdk-gen's options that take no value (generator/main.cpp); every other
+# option takes one, as the next argument or after '='.
+SWITCHES=" no-coordination dry-run verbose quiet stats-json pcap-stamp help "
+declare -A GIVEN=()
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  a=${args[i]}
+  case "$a" in
+    -h | --help) usage; exit 0 ;;
+    --?*=*) name=${a%%=*}; GIVEN[${name#--}]=${a#*=} ;;
+    --?*)
+      name=${a#--}
+      if [[ "$SWITCHES" == *" $name "* ]]; then
+        GIVEN[$name]=1
+      else
+        GIVEN[$name]=${args[i + 1]-}
+        i=$((i + 1))
+      fi ;;
+    *) ;;  # dpdk-gen names what it does not take
+  esac
+done
+given() { [[ -n "${GIVEN[$1]+set}" ]]; }
 
 if [[ $EUID -ne 0 ]]; then
-  echo "tools/demo.sh: run as root (sudo tools/demo.sh): it makes network namespaces and loads XDP" >&2
+  echo "tools/demo.sh: run as root (or with sudo): it makes network namespaces and loads XDP" >&2
   exit 2
 fi
 
-DURATION=10
-if [[ "${1:-}" == "--duration" ]]; then DURATION=$2; shift 2; fi
+"$ROOT/tools/deps.sh"
 
-tools/deps.sh
+# The build: ninja's "[n/N] ..." lines as one refreshed line on a terminal,
+# silent otherwise; the whole output goes to a log, shown on failure.
 build_log=$(mktemp /tmp/ebt-build.XXXXXX)
-if ! tools/build.sh >"$build_log" 2>&1; then
+build_progress() {
+  local cols line
+  cols=$(stty size </dev/tty 2>/dev/null | cut -d' ' -f2) || true
+  [[ "$cols" =~ ^[0-9]+$ ]] && ((cols >= 20)) || cols=80
+  printf 'build: ...'
+  while IFS= read -r line; do
+    case "$line" in
+      "The Meson build system"*) line="build: configuring (meson setup build)" ;;
+      \[[0-9]*/[0-9]*\]\ *) line="build: $line" ;;
+      *) continue ;;
+    esac
+    printf '\r\033[K%s' "${line:0:cols-1}"
+  done
+  printf '\r\033[K'
+}
+set +e
+if [[ -t 1 ]]; then
+  "$ROOT/tools/build.sh" 2>&1 | tee "$build_log" | build_progress
+  build_rc=${PIPESTATUS[0]}
+else
+  "$ROOT/tools/build.sh" >"$build_log" 2>&1
+  build_rc=$?
+fi
+set -e
+if ((build_rc != 0)); then
   cat "$build_log" >&2
-  echo "demo: build failed" >&2
+  echo "demo: build failed (exit $build_rc); the log: $build_log" >&2
   exit 1
 fi
+steps=$(grep -c '^\[[0-9]*/[0-9]*\] ' "$build_log" || true)
 rm -f "$build_log"
-echo "build: ok"
+if ((steps > 0)); then echo "build: ok ($steps steps)"; else echo "build: ok (up to date)"; fi
 
 export EBT_TESTBED="${EBT_TESTBED:-ebt-demo}"
 RECV_PID=""
+LOGDIR=""
 cleanup() {
   local rc=$?
   if [[ -n "$RECV_PID" ]] && kill -0 "$RECV_PID" 2>/dev/null; then
     kill -TERM "$RECV_PID" 2>/dev/null || true
     wait "$RECV_PID" 2>/dev/null || true
   fi
-  tools/testbed.sh down >/dev/null 2>&1 || true
+  "$ROOT/tools/testbed.sh" down >/dev/null 2>&1 || true
   exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 trap 'exit 129' HUP
 
-tools/testbed.sh up
-eval "$(tools/testbed.sh env)"
+"$ROOT/tools/testbed.sh" up
+eval "$("$ROOT/tools/testbed.sh" env)"
 
-RESULTS="$ROOT/results"
 LOGDIR=$(mktemp -d /tmp/ebt-demo.XXXXXX)
-# A fresh shared secret for the control connection, as on two real machines.
-head -c 24 /dev/urandom | base64 >"$LOGDIR/token"
-export EBT_TOKEN_FILE="$LOGDIR/token"
-ip netns exec "$DST_NS" build/receiver/xdp-recv --interface "$DST_IF" --results-dir "$RESULTS" --once \
-  --token-file "$EBT_TOKEN_FILE" \
+GEN_OPTS=()
+given preset || given config || GEN_OPTS+=(--preset quick_test)
+given duration || given count || given preset || given config || GEN_OPTS+=(--duration 10)
+given dst-ip || GEN_OPTS+=(--dst-ip "$DST_IP")
+if given results-dir; then
+  RESULTS=${GIVEN[results-dir]}
+else
+  RESULTS="$ROOT/results"
+  GEN_OPTS+=(--results-dir "$RESULTS")
+fi
+if given token-file; then
+  TOKEN_FILE=${GIVEN[token-file]}
+else
+  # A fresh shared secret for the control connection, as on two real machines.
+  TOKEN_FILE="$LOGDIR/token"
+  head -c 24 /dev/urandom | base64 >"$TOKEN_FILE"
+  GEN_OPTS+=(--token-file "$TOKEN_FILE")
+fi
+PORT=${GIVEN[control-port]:-8080}
+
+ip netns exec "$DST_NS" "$ROOT/build/receiver/xdp-recv" --interface "$DST_IF" --results-dir "$RESULTS" --once \
+  --token-file "$TOKEN_FILE" --control-port "$PORT" \
   >"$LOGDIR/xdp-recv.out" 2>&1 &
 RECV_PID=$!
-tools/testbed.sh wait-listen 8080 "$RECV_PID" || { cat "$LOGDIR/xdp-recv.out" >&2; exit 1; }
-echo "xdp-recv: listening in $DST_NS on $DST_IP:8080, XDP on $DST_IF"
+"$ROOT/tools/testbed.sh" wait-listen "$PORT" "$RECV_PID" || { cat "$LOGDIR/xdp-recv.out" >&2; exit 1; }
+echo "xdp-recv: listening in $DST_NS on $DST_IP:$PORT, XDP on $DST_IF"
 
 set +e
-ip netns exec "$SRC_NS" build/generator/dpdk-gen --no-huge --no-pci -m 256 --no-shconf -l 0-1 \
+ip netns exec "$SRC_NS" "$ROOT/build/generator/dpdk-gen" --no-huge --no-pci -m 256 --no-shconf -l 0-1 \
   --log-level=warning --vdev "net_af_packet0,iface=$SRC_IF" -- \
-  --preset quick_test --duration "$DURATION" --dst-ip "$DST_IP" --results-dir "$RESULTS" \
-  --token-file "$EBT_TOKEN_FILE" "$@" \
+  "${GEN_OPTS[@]}" "$@" \
   2>&1 | tee "$LOGDIR/dpdk-gen.out" | grep --line-buffered -E 'INFO (sending|receiver ready|t=)|WARN|ERROR'
 rc=${PIPESTATUS[0]}
 set -e
@@ -69,11 +146,16 @@ wait "$RECV_PID" || true
 RECV_PID=""
 
 dir=$(sed -n 's/.* results: //p' "$LOGDIR/dpdk-gen.out" | tail -1)
+# --quiet: stdout's one line is the results directory.
+[[ -n "$dir" ]] || { dir=$(tail -n 1 "$LOGDIR/dpdk-gen.out"); [[ -f "$dir/results.json" ]] || dir=""; }
 if [[ $rc -ne 0 || -z "$dir" ]]; then
   echo "demo: dpdk-gen failed (exit $rc); its output:" >&2
   cat "$LOGDIR/dpdk-gen.out" >&2
+  echo "demo: xdp-recv's output:" >&2
+  cat "$LOGDIR/xdp-recv.out" >&2
   exit 1
 fi
+rdir=$(sed -n 's/.* results: //p' "$LOGDIR/xdp-recv.out" | tail -1)
 rm -rf "$LOGDIR"
 /usr/bin/python3 - "$dir/results.json" <<'PY'
 import json, sys
@@ -85,7 +167,8 @@ print(f"  sent        {s['sent_packets']}")
 print(f"  received    {s['received_packets']}")
 print(f"  lost        {s['lost_packets']} ({s['loss_pct']:.4f} %)")
 print(f"  rate        {s['achieved_pps']:.1f} pps achieved of {s['target_pps']:.0f} target")
-print(f"  throughput  {s['throughput_mbps']:.3f} Mbps (L2)")
+print(f"  throughput  {s['mbps_l2']:.3f} Mbps at L2 (frames + FCS), {s['mbps_l1']:.3f} Mbps at L1")
 print(f"  XDP         {d['receiver']['xdp_mode']} on {d['receiver']['interface']}")
 PY
-echo "  results     $dir"
+echo "  results     $(realpath -m -- "$dir")"
+[[ -z "$rdir" ]] || echo "  receiver    $(realpath -m -- "$rdir")"

@@ -121,6 +121,25 @@ expect_bad "pcap-stamp without pcap" "--pcap-stamp: needs --pcap FILE" -- "${GP[
 expect_bad "pcap-timing value" '--pcap-timing: expected "rate" or "file", got "wall"' -- "${GP[@]}" --pcap "$WORK/eth.pcap" --pcap-timing wall
 expect_bad "pcap-timing file, one frame" "--pcap-timing file: $WORK/eth.pcap: one frame has no gaps" -- "${GP[@]}" --pcap "$WORK/eth.pcap" --pcap-timing file
 expect_bad "pcap with size" "--size: not with --pcap" -- "${GP[@]}" --pcap "$WORK/eth.pcap" --size 100
+# Ports and lcores: the limit that applies and how to lift it.  A port on
+# loopback through AF_PACKET is set up and refused before it sends anything.
+NOGEN=(--no-coordination --dst-mac 02:00:00:00:00:02 --results-dir "$WORK/res")
+expect_bad "af_packet queues" "has 1 TX queue(s), 2 requested (one per TX thread): give the vdev qpairs=2" -- \
+  "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf --lcores "0@0,1@0,2@0" --vdev net_af_packet0,iface=lo -- --threads 2 --flows 2 "${NOGEN[@]}"
+expect_bad "pcap queues" "give the vdev one tx_pcap= (or tx_iface=) per queue" -- \
+  "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf --lcores "0@0,1@0,2@0" --vdev "net_pcap0,tx_pcap=$WORK/q.pcap" -- --threads 2 --flows 2 "${NOGEN[@]}"
+expect_bad "jumbo on af_packet" "takes frames of at most 1514 bytes (MTU 1500, its max_rx_pktlen 1518" -- \
+  "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --vdev net_af_packet0,iface=lo -- --size 9000 "${NOGEN[@]}"
+cpus=$(nproc)
+expect_bad "lcore on a missing CPU" "-l 0-$cpus: CPU $cpus is not available to this process" -- \
+  "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l "0-$cpus" --vdev net_null0 -- "${NOGEN[@]}"
+grep -q -- "--lcores '0@" "$WORK/out" || { cat "$WORK/out" >&2; fail "the lcore error does not show the --lcores form"; }
+rm -f "$WORK/q.pcap"
+# --help before --: the EAL's options, then dpdk-gen's (exit 0, nothing else).
+rc=0; "$DPDK_GEN" --help >"$WORK/out" 2>&1 || rc=$?
+[[ $rc -eq 0 ]] || { cat "$WORK/out" >&2; fail "dpdk-gen --help exited $rc"; }
+grep -q -- "--vdev" "$WORK/out" && grep -q -- "--pcap-timing" "$WORK/out" ||
+  { cat "$WORK/out" >&2; fail "dpdk-gen --help does not show both the EAL's and dpdk-gen's options"; }
 # Control messages: bad_input_control.sh.  Packets (malformed, truncated,
 # other test id, bad flow id: counted and passed): tests/unit/xdp_prog_test.cpp.
 echo "PASS bad input"

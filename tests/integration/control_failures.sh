@@ -43,6 +43,13 @@ http_get() {  # http_get NS URL -> body (fails on non-200)
   ip netns exec "$1" $PY -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode(), end="")' "$2"
 }
 
+# recv_auth_failed CAUSE-REGEX [PEER-IP]: bounded wait for the receiver's one
+# log line naming the peer, "authentication failed" and the cause.
+recv_auth_failed() {
+  local ip=${2:-$SRC_IP}
+  wait_for "$WORK/recv.out" "authentication failed for ${ip//./\\.}:[0-9]*: $1"
+}
+
 # --- 1. Authentication: a wrong secret is refused, the next good client runs a test.
 start_receiver --token-file "$TOKEN_OK"
 rc=0
@@ -51,6 +58,8 @@ gen_in_src --log-level=error --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "
 [[ $rc -eq 1 ]] || { cat "$WORK/gen-bad.out" >&2; fail "wrong token: dpdk-gen exited $rc, expected 1"; }
 grep -q "failed authentication" "$WORK/gen-bad.out" || { cat "$WORK/gen-bad.out" >&2; fail "wrong token not reported"; }
 [[ ! -e "$WORK/gen-bad" ]] || fail "a refused run left a results directory"
+# The receiver says who failed and why: dpdk-gen rejected our response and closed.
+recv_auth_failed "the generator closed the connection during authentication (its shared secret differs"
 # No secret at all against a receiver that has one: refused, said so.
 rc=0
 env -u EBT_TOKEN ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
@@ -58,6 +67,34 @@ env -u EBT_TOKEN ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 -
   --results-dir "$WORK/gen-none" >"$WORK/gen-none.out" 2>&1 || rc=$?
 [[ $rc -eq 1 ]] || { cat "$WORK/gen-none.out" >&2; fail "no token: dpdk-gen exited $rc, expected 1"; }
 grep -q "requires authentication" "$WORK/gen-none.out" || { cat "$WORK/gen-none.out" >&2; fail "missing token not reported"; }
+recv_auth_failed "the generator has no shared secret (its hello carried no challenge)"
+# Hand-written clients for the causes dpdk-gen never produces (it gives up
+# first): each gets error auth_failed, and the log line names the cause.
+auth_client() {  # auth_client wrong|nochallenge|skip -> "<type> <code>" of the reply to its second message
+  ip netns exec "$SRC_NS" $PY - "$DST_IP" "$1" <<'PY'
+import os, sys
+sys.path.insert(0, os.environ["EBT_SOURCE_DIR"] + "/tests/integration")
+from control_client import Control, hello as generator_hello
+c = Control(sys.argv[1])
+send, recv = c.send, c.recv
+hello = generator_hello(challenge="ab" * 32)
+if sys.argv[2] == "nochallenge":
+    del hello["challenge"]
+send(hello)
+assert recv()["type"] == "hello"
+send({"type": "time_request", "t1": 1} if sys.argv[2] == "skip" else {"type": "auth", "response": "00" * 32})
+m = recv()
+print(m["type"], m.get("code"))
+PY
+}
+for c in "wrong|wrong HMAC response in 'auth'" \
+         "nochallenge|the generator's hello carried no challenge (it has no shared secret)" \
+         "skip|expected 'auth', got 'time_request'"; do
+  reply=$(auth_client "${c%%|*}") || fail "auth client ${c%%|*} got no answer"
+  [[ "$reply" == "error auth_failed" ]] || fail "auth client ${c%%|*}: '$reply', expected 'error auth_failed'"
+  recv_auth_failed "${c#*|}"
+done
+kill -0 "$RECV_PID" 2>/dev/null || fail "xdp-recv --once ended on refused sessions"
 gen_bg Good --rate 2000 --duration 2 --token-file "$TOKEN_OK"
 rc=0; wait "$GEN_PID" || rc=$?
 [[ $rc -eq 0 ]] || { cat "$WORK/gen-Good.out" >&2; fail "good token: dpdk-gen exited $rc"; }
@@ -82,7 +119,12 @@ for side in "$DST_NS $DST_IP" "$SRC_NS $SRC_IP"; do
   http_get "$1" "http://$2:8080/health" | $PY -c 'import json,sys; d=json.load(sys.stdin); assert d["status"] in ("ok","degraded"), d' \
     || fail "/health of $2"
 done
-state=$(http_get "$DST_NS" "http://$DST_IP:8080/status" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["state"], d["test_id"])')
+state=$(http_get "$DST_NS" "http://$DST_IP:8080/status" | $PY -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in ("receive_path_cpu_pct", "host_cpu_busy_pct"):   # -1 until a 2 s window, then a share
+    assert d[k] == -1 or 0 <= d[k] <= 100, d
+print(d["state"], d["test_id"])')
 [[ "$state" == running* ]] || fail "receiver /status during the test: $state"
 test_id=${state#running }
 busy=$(ip netns exec "$SRC_NS" $PY - "$DST_IP" <<'PY'
@@ -164,18 +206,23 @@ unset EBT_TOKEN
 ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/recv" >"$WORK/recv.out" 2>&1 &
 RECV_PID=$!
 "$EBT_SOURCE_DIR/tools/testbed.sh" wait-listen 8080 "$RECV_PID" || fail "xdp-recv not listening"
-gen_bg Kept --rate 1000 --duration 1
-wait "$GEN_PID" || { cat "$WORK/gen-Kept.out" >&2; fail "dpdk-gen failed the kept test"; }
-kept=$(only_dir "$WORK/gen-Kept/two_machine")/results.json
-id=$(json_field "$kept" 'd["test"]["id"]')
-received=$(json_field "$kept" 'd["receiver"]["test_packets"]')
-fetch() {  # fetch TEST_ID -> "results <test_packets>" or "error <code>"
-  ip netns exec "$SRC_NS" $PY - "$DST_IP" "$1" <<'PY'
+# A generator with a secret refuses this receiver without one: both say so.
+rc=0
+gen_in_src --log-level=error --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 1000 --duration 1 \
+  --token-file "$TOKEN_OK" --results-dir "$WORK/gen-nosecret" >"$WORK/gen-nosecret.out" 2>&1 || rc=$?
+[[ $rc -eq 1 ]] || { cat "$WORK/gen-nosecret.out" >&2; fail "receiver without a secret: dpdk-gen exited $rc, expected 1"; }
+grep -q "does not authenticate" "$WORK/gen-nosecret.out" || { cat "$WORK/gen-nosecret.out" >&2; fail "unauthenticated receiver not reported"; }
+recv_auth_failed "the generator has a shared secret and this receiver has none"
+# Without a secret, an address outside loopback and 198.18.0.0/15 is refused
+# (auth_required), and logged with its address.  A second address pair on
+# the testbed's veth (TEST-NET-1), removed with the namespaces.
+ip netns exec "$SRC_NS" ip addr add 192.0.2.1/24 dev "$SRC_IF"
+ip netns exec "$DST_NS" ip addr add 192.0.2.2/24 dev "$DST_IF"
+outsider=$(ip netns exec "$SRC_NS" $PY - <<'PY'
 import json, socket, struct, sys
-s = socket.create_connection((sys.argv[1], 8080), timeout=5)
-def send(m):
-    b = json.dumps(m).encode()
-    s.sendall(struct.pack(">I", len(b)) + b)
+s = socket.create_connection(("192.0.2.2", 8080), timeout=5, source_address=("192.0.2.1", 0))
+b = json.dumps({"type": "hello", "protocol_version": 2, "role": "generator", "software": "test"}).encode()
+s.sendall(struct.pack(">I", len(b)) + b)
 def read(n):
     out = b""
     while len(out) < n:
@@ -184,9 +231,27 @@ def read(n):
             sys.exit("closed")
         out += c
     return out
-def recv():
-    return json.loads(read(struct.unpack(">I", read(4))[0]))
-send({"type": "hello", "protocol_version": 2, "role": "generator", "software": "test"})
+m = json.loads(read(struct.unpack(">I", read(4))[0]))
+print(m["type"], m.get("code"))
+PY
+) || fail "outside client got no answer"
+[[ "$outsider" == "error auth_required" ]] || fail "outside address without a secret: '$outsider', expected 'error auth_required'"
+recv_auth_failed "this receiver has no shared secret and accepts only loopback" 192.0.2.1
+ip netns exec "$SRC_NS" ip addr del 192.0.2.1/24 dev "$SRC_IF"
+ip netns exec "$DST_NS" ip addr del 192.0.2.2/24 dev "$DST_IF"
+gen_bg Kept --rate 1000 --duration 1
+wait "$GEN_PID" || { cat "$WORK/gen-Kept.out" >&2; fail "dpdk-gen failed the kept test"; }
+kept=$(only_dir "$WORK/gen-Kept/two_machine")/results.json
+id=$(json_field "$kept" 'd["test"]["id"]')
+received=$(json_field "$kept" 'd["receiver"]["test_packets"]')
+fetch() {  # fetch TEST_ID -> "results <test_packets>" or "error <code>"
+  ip netns exec "$SRC_NS" $PY - "$DST_IP" "$1" <<'PY'
+import os, sys
+sys.path.insert(0, os.environ["EBT_SOURCE_DIR"] + "/tests/integration")
+from control_client import Control, hello as generator_hello
+c = Control(sys.argv[1])
+send, recv = c.send, c.recv
+send(generator_hello())
 assert recv()["type"] == "hello"
 send({"type": "fetch_results", "test_id": int(sys.argv[2])})
 m = recv()

@@ -19,28 +19,82 @@ wait_for() {
 
 run_gen_bg() {  # not through gen_in_src: $! must be dpdk-gen itself (ip netns exec execs it)
   ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 5000 --duration "$1" \
-    --flows 2 --size 64 --name "$2" --results-dir "$WORK/gen-$2" >"$WORK/gen-$2.out" 2>&1 &
+    --flows 4 --size 64 --name "$2" --results-dir "$WORK/gen-$2" --stats-json >"$WORK/gen-$2.json" 2>"$WORK/gen-$2.out" &
   GEN_PID=$!
+}
+
+# wait_sent NAME N: bounded wait until dpdk-gen's JSON lines report at least N packets sent.
+wait_sent() {
+  local i n
+  for ((i = 0; i < 400; i++)); do
+    n=$({ grep -o '"packets":[0-9]*' "$WORK/gen-$1.json" 2>/dev/null || true; } | tail -n 1 | cut -d: -f2)
+    [[ -n "$n" && "$n" -ge "$2" ]] && return 0
+    sleep 0.05
+  done
+  cat "$WORK/gen-$1.out" >&2
+  fail "dpdk-gen did not report $2 packets sent within 20 s"
 }
 
 status_of() {  # status_of RESULTS_JSON -> "status|reason"
   $PY -c 'import json,sys; t=json.load(open(sys.argv[1]))["test"]; print(t["status"] + "|" + t["status_reason"])' "$1"
 }
 
-# 1. The generator is interrupted (SIGINT) mid-test.
+# 1. The generator is interrupted (SIGINT) mid-test, after at least 3000
+#    packets: it stops sending, still collects the receiver's counts (stop
+#    with the reason; the receiver drains and answers), and writes them
+#    with the test marked incomplete: received equals sent, per flow.
 start_receiver
 run_gen_bg 30 GenInterrupted
 wait_for "$WORK/recv.out" "counting"
+wait_sent GenInterrupted 3000
 kill -INT "$GEN_PID"
 rc=0; wait "$GEN_PID" || rc=$?
 [[ $rc -eq 1 ]] || { cat "$WORK/gen-GenInterrupted.out" >&2; fail "interrupted dpdk-gen exited $rc, expected 1"; }
 rc=0; wait "$RECV_PID" || rc=$?; RECV_PID=""
-[[ $rc -eq 1 ]] || fail "xdp-recv exited $rc after an aborted test, expected 1"
+[[ $rc -eq 1 ]] || fail "xdp-recv exited $rc after an interrupted test, expected 1"
 assert_no_xdp
-s=$(status_of "$(only_dir "$WORK/gen-GenInterrupted/two_machine")/results.json")
+gen_dir=$(only_dir "$WORK/gen-GenInterrupted/two_machine")
+s=$(status_of "$gen_dir/results.json")
 [[ "$s" == "incomplete|interrupted by SIGINT" ]] || fail "generator results: $s"
 s=$(status_of "$(only_dir "$WORK/recv/receiver")/results.json")
-[[ "$s" == incomplete\|*interrupted* ]] || fail "receiver results: $s"
+[[ "$s" == "incomplete|generator: interrupted by SIGINT" ]] || fail "receiver results: $s"
+$PY - "$gen_dir/results.json" <<'PY' || fail "interrupted test: the receiver's counts do not match what was sent"
+import json, sys
+r = json.load(open(sys.argv[1]))
+g, rx = r["generator"], r.get("receiver")
+assert rx is not None, "no receiver section in the merged results"
+assert g["sent_packets"] >= 3000, g["sent_packets"]
+assert g["sent_packets"] < g["target_packets"], "the test was not cut short"
+sent = {f["flow_id"]: f["packets"] for f in g["flows"]}
+got = {f["flow_id"]: f["packets"] for f in rx["flows"]}
+assert sent == got, f"per flow: sent {sent}, received {got}"
+assert all(f["lost"] == 0 and f["duplicates"] == 0 for f in rx["flows"]), rx["flows"]
+assert rx["test_packets"] == g["sent_packets"], (rx["test_packets"], g["sent_packets"])
+PY
+grep -q "received $($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["generator"]["sent_packets"])' "$gen_dir/results.json"), lost 0" \
+  "$WORK/gen-GenInterrupted.out" || { cat "$WORK/gen-GenInterrupted.out" >&2; fail "the summary line does not show the receiver's count"; }
+rm -rf "$WORK/recv"
+
+# 1b. A second SIGINT gives up waiting for the receiver's counts: with the
+#     receiver frozen (SIGSTOP) the first one leaves dpdk-gen waiting for
+#     results; the second ends it, results written without the receiver.
+start_receiver
+run_gen_bg 30 GenTwice
+wait_for "$WORK/recv.out" "counting"
+wait_sent GenTwice 1000
+kill -STOP "$RECV_PID"
+kill -INT "$GEN_PID"
+wait_for "$WORK/gen-GenTwice.out" "collecting the receiver's counts (interrupt again to skip)"
+kill -INT "$GEN_PID"
+rc=0; wait "$GEN_PID" || rc=$?
+kill -CONT "$RECV_PID"
+[[ $rc -eq 1 ]] || { cat "$WORK/gen-GenTwice.out" >&2; fail "dpdk-gen interrupted twice exited $rc, expected 1"; }
+s=$(status_of "$(only_dir "$WORK/gen-GenTwice/two_machine")/results.json")
+[[ "$s" == "incomplete|interrupted by SIGINT; the receiver's counts were not collected (interrupted again)" ]] ||
+  fail "generator results after a second SIGINT: $s"
+rc=0; wait "$RECV_PID" || rc=$?; RECV_PID=""
+[[ $rc -eq 1 ]] || fail "xdp-recv exited $rc after the generator gave up, expected 1"
+assert_no_xdp
 rm -rf "$WORK/recv"
 
 # 2. The receiver is stopped (SIGTERM) mid-test: the generator notices at once

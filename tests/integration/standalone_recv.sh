@@ -2,9 +2,23 @@
 # xdp-recv --no-coordination: counts dpdk-gen's test packets (whatever their
 # test id) without a control connection, counts foreign packets per 5-tuple,
 # passes them by default (a UDP listener on the host gets them), drops them
-# when asked (the listener gets none), and
+# when asked (the listener gets none), serves /health, /status and /metrics
+# on the control port while counting (live counts), names the test and its
+# results directory after --name or else the mode, and
 # writes a valid results directory; nothing stays attached.
 source "$(dirname "$0")/lib.sh"
+
+# --name: a bad value or one without --no-coordination is one line naming
+# the flag, exit 2, nothing written.
+bad_name() {  # bad_name EXPECTED-TEXT ARGS...
+  local want=$1 rc=0; shift
+  "$XDP_RECV" --interface lo --results-dir "$WORK/bad" "$@" >"$WORK/bad.out" 2>&1 || rc=$?
+  [[ $rc -eq 2 && $(wc -l <"$WORK/bad.out") -eq 1 ]] && grep -qF -- "$want" "$WORK/bad.out" \
+    || fail "xdp-recv $*: exit $rc, $(cat "$WORK/bad.out")"
+  [[ ! -e "$WORK/bad" ]] || fail "xdp-recv $* created a results directory"
+}
+bad_name "--name: expected a non-empty string" --no-coordination --name ""
+bad_name "--name: only with --no-coordination" --name X
 
 testbed_up
 DST_MAC=$(ip netns exec "$DST_NS" cat "/sys/class/net/$DST_IF/address")
@@ -38,6 +52,28 @@ open(sys.argv[2], "w").write(str(n))' "$DST_IP" "$1" &
   for _ in $(seq 100); do [[ -e "$1.bound" ]] && return 0; sleep 0.05; done
   fail "UDP listener did not bind"
 }
+http_get() {  # http_get PATH -> body from the receiver's control port (fails on non-200)
+  if command -v curl >/dev/null; then
+    ip netns exec "$DST_NS" curl -sSf --max-time 5 "http://$DST_IP:8080$1"
+  else
+    ip netns exec "$DST_NS" "$PY" -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode(), end="")' "http://$DST_IP:8080$1"
+  fi
+}
+# wait_status PYTHON-EXPR: bounded wait (20 s) until the expression over /status
+# (s = the document) holds; the last document is in $WORK/status.json.
+wait_status() {
+  for _ in $(seq 200); do
+    http_get /status >"$WORK/status.json" 2>/dev/null \
+      && "$PY" -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+           "$WORK/status.json" "$1" && return 0
+    kill -0 "$RECV_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  fail "/status never satisfied: $1 (last: $(cat "$WORK/status.json" 2>/dev/null))"
+}
+# name_of DIR: the results' test name
+name_of() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["test"]["name"])' "$1/results.json"; }
+
 send_udp() {  # send_udp PORT... : one 32-byte datagram to each, from port 40404
   ip netns exec "$SRC_NS" "$PY" -c '
 import socket, sys
@@ -46,10 +82,12 @@ s.bind(("0.0.0.0", 40404))
 for p in sys.argv[2:]: s.sendto(b"x" * 32, (sys.argv[1], int(p)))' "$DST_IP" "$@"
 }
 
+# Until SIGTERM (no --duration): the HTTP checks below take what they take.
 ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/recv" \
-  --no-coordination --duration 6 --foreign-tuples 16 >"$WORK/recv.out" 2>&1 &
+  --no-coordination --foreign-tuples 16 >"$WORK/recv.out" 2>&1 &
 RECV_PID=$!
 wait_attached
+"$EBT_SOURCE_DIR/tools/testbed.sh" wait-listen 8080 "$RECV_PID" || fail "no HTTP on the control port"
 gen_in_src --vdev "net_af_packet0,iface=$SRC_IF" -- --no-coordination --dst-mac "$DST_MAC" \
   --dst-ip "$DST_IP" --rate 2000 --duration 1 --flows 3 --size 64 --name Standalone \
   --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 || { cat "$WORK/gen.out" >&2; fail "dpdk-gen failed"; }
@@ -59,11 +97,42 @@ udp_listener "$WORK/pass.count"
 send_udp 7777 7777 7777 7777 7777
 wait "$LISTENER_PID" || true
 [[ $(cat "$WORK/pass.count") == 5 ]] || fail "the host got $(cat "$WORK/pass.count") of 5 datagrams with foreign-action pass"
-wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv --no-coordination exited non-zero"; }
+
+# HTTP while counting: the live count reaches the 2000 sent, the state is
+# running, the name is the mode's, no test id (any counts); the CPU figures
+# become known once the monitor has a 2 s window.
+wait_status 's["state"] == "running" and s["received_packets"] == 2000'
+wait_status '0 <= s["receive_path_cpu_pct"] <= 100 and 0 <= s["host_cpu_busy_pct"] <= 100'
+"$PY" - "$WORK/status.json" <<'PY' || fail "/status during the standalone run: $(cat "$WORK/status.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["role"] == "receiver" and s["test_id"] is None and s["test_name"] == "standalone_xdp", s
+assert s["lost"] == 0 and s["elapsed_s"] > 0 and s["xdp_mode"] in ("native", "generic"), s
+PY
+http_get /health >"$WORK/health.json" || fail "GET /health"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"] in ("ok","degraded") and d["state"] == "running" and d["checks"], d' \
+  "$WORK/health.json" || fail "/health: $(cat "$WORK/health.json")"
+# The per-flow state (lost, flow series) follows within 10 s of the last packet.
+wait_status 's["lost"] == 0 and s["received_packets"] == 2000' >/dev/null
+for _ in $(seq 200); do
+  http_get /metrics >"$WORK/metrics.txt" || fail "GET /metrics"
+  grep -qF 'ebt_flow_rx_packets_total{role="receiver",flow="2"}' "$WORK/metrics.txt" && break
+  sleep 0.1
+done
+promtool check metrics <"$WORK/metrics.txt" >/dev/null 2>&1 || { promtool check metrics <"$WORK/metrics.txt"; fail "promtool rejects /metrics"; }
+for line in 'ebt_test_running{role="receiver"} 1' 'ebt_rx_packets_total{role="receiver"} 2000' \
+            'ebt_flow_rx_packets_total{role="receiver",flow="2"}' 'ebt_receive_path_cpu_percent{role="receiver"}' \
+            'ebt_host_cpu_busy_percent{role="receiver"}'; do
+  grep -qF "$line" "$WORK/metrics.txt" || fail "/metrics has no '$line'"
+done
+kill -TERM "$RECV_PID"
+wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv --no-coordination exited non-zero after SIGTERM"; }
 RECV_PID=""
 assert_no_xdp
 
 rdir=$(only_dir "$WORK/recv/receiver")
+# Named after the mode (no --name): the results and their directory.
+[[ $(name_of "$rdir") == standalone_xdp && "$rdir" == *_standalone_xdp ]] || fail "not named after the mode: $rdir $(name_of "$rdir")"
 [[ -f "$rdir/xdp-recv.log" && -f "$rdir/raw_data/rx_samples.csv" && -f "$rdir/raw_data/system_cpu.csv" ]] \
   || fail "receiver results incomplete in $rdir"
 $PY - "$rdir/results.json" "$SRC_IP" "$DST_IP" <<'PY' || fail "standalone accounting"
@@ -110,7 +179,7 @@ PY
 # gets nothing), and a tuple limit of 1 sums the rest in the overflow.
 rm -rf "$WORK/recv"
 ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/recv" \
-  --no-coordination --duration 3 --foreign-action drop --foreign-tuples 1 >"$WORK/recv.out" 2>&1 &
+  --no-coordination --duration 3 --foreign-action drop --foreign-tuples 1 --name Drop-Run.1 >"$WORK/recv.out" 2>&1 &
 RECV_PID=$!
 wait_attached
 # A permanent neighbour entry: the datagrams go out without ARP.
@@ -123,6 +192,8 @@ wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "second run exited non-zero
 RECV_PID=""
 assert_no_xdp
 rdir=$(only_dir "$WORK/recv/receiver")
+# --name: the results' name as given, the directory's suffix sanitised.
+[[ $(name_of "$rdir") == Drop-Run.1 && "$rdir" == *_Drop-Run_1 ]] || fail "not named after --name: $rdir $(name_of "$rdir")"
 $PY - "$rdir/results.json" <<'PY' || fail "foreign drop / overflow accounting"
 import json, sys
 rx = json.load(open(sys.argv[1]))["receiver"]
@@ -132,4 +203,43 @@ ok = fo["action"] == "drop" and len(fo["tuples"]) == 1 and fo["overflow_packets"
 print("foreign:", fo["tuples"], fo["overflow_packets"], rx["other_packets"])
 sys.exit(0 if ok else 1)
 PY
+
+# --mode baseline without --name: named standalone_baseline.  No traffic
+# needed: counting starts, SIGTERM ends the run, complete.
+rm -rf "$WORK/recv"
+ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/recv" \
+  --mode baseline --no-coordination >"$WORK/recv.out" 2>&1 &
+RECV_PID=$!
+"$EBT_SOURCE_DIR/tools/testbed.sh" wait-listen 8080 "$RECV_PID" || fail "no HTTP on the control port (baseline)"
+wait_status 's["state"] == "running" and s["test_name"] == "standalone_baseline"'
+kill -TERM "$RECV_PID"
+wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "baseline standalone run exited non-zero"; }
+RECV_PID=""
+rdir=$(only_dir "$WORK/recv/receiver")
+[[ $(name_of "$rdir") == standalone_baseline && "$rdir" == *_standalone_baseline ]] \
+  || fail "baseline not named after the mode: $rdir $(name_of "$rdir")"
+
+# The HTTP port taken: exit 3 naming it, before anything is attached or written.
+rm -rf "$WORK/recv"
+# The holder lets go when told (port.done), or when this script is gone.
+ip netns exec "$DST_NS" "$PY" -c '
+import os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # past the earlier runs TIME_WAIT sockets
+s.bind(("0.0.0.0", 8080)); s.listen(1)
+open(sys.argv[1] + ".held", "w").close()
+parent = os.getppid()
+while not os.path.exists(sys.argv[1] + ".done") and os.getppid() == parent:
+    time.sleep(0.05)' "$WORK/port" &
+HOLDER_PID=$!
+for _ in $(seq 100); do [[ -e "$WORK/port.held" ]] && break; sleep 0.05; done
+[[ -e "$WORK/port.held" ]] || fail "could not hold port 8080"
+rc=0
+ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/recv" \
+  --no-coordination --duration 1 >"$WORK/recv.out" 2>&1 || rc=$?
+touch "$WORK/port.done"; wait "$HOLDER_PID" || true; HOLDER_PID=""
+[[ $rc -eq 3 ]] || { cat "$WORK/recv.out" >&2; fail "port taken: exit $rc, expected 3"; }
+grep -q "control port.*8080" "$WORK/recv.out" || fail "port taken: not named: $(cat "$WORK/recv.out")"
+[[ ! -e "$WORK/recv" ]] || fail "port taken: a results directory was created"
+assert_no_xdp
 echo "PASS standalone receiving"

@@ -324,3 +324,31 @@ TEST(Schedule, CatchUpSpanIsTheRateNotTheGap) {
     EXPECT_NEAR(lane.interval(400, 400), ticks_for(1, 10, kHz), 2);  // first of the next pattern
     EXPECT_NEAR(lane.interval(401, 402), ticks_for(2, 10, kHz), 2);  // (ceil: +-1 tick)
 }
+
+// The live output's current target: scheduled_packets_by() against the
+// packets actually due (every deterministic kind within one packet per
+// segment; poisson within a few standard deviations of its mean).
+TEST(Schedule, ScheduledPacketsByMatchesTheDueTimes) {
+    const Schedule s = build_schedule(
+        with({constant(2000, 0.5), burst(4000, 0.05, 0.05, 0.5), ramp(1000, 9000, 0.5), constant(500, 0.5)}, 2), kHz);
+    const auto d = global_dues(s);
+    const uint64_t end = s.segments.back().start + s.segments.back().length;
+    for (int step = 0; step <= 400; ++step) {
+        const uint64_t t = end * static_cast<uint64_t>(step) / 400;
+        const double due = static_cast<double>(std::upper_bound(d.begin(), d.end(), t) - d.begin());
+        EXPECT_NEAR(scheduled_packets_by(s, t), due, static_cast<double>(s.segments.size()) + 1) << "t=" << t;
+    }
+    EXPECT_DOUBLE_EQ(scheduled_packets_by(s, 0), 0);
+    EXPECT_DOUBLE_EQ(scheduled_packets_by(s, end + kHz), static_cast<double>(s.total));
+    // A rate over a window: 1 s into the burst-then-ramp, the burst's on
+    // time at 4000 pps is half of each 0.1 s cycle, so 2000 pps on average.
+    const uint64_t b0 = s.segments[1].start, b1 = b0 + s.segments[1].length;
+    EXPECT_NEAR((scheduled_packets_by(s, b1) - scheduled_packets_by(s, b0)) /
+                    (static_cast<double>(b1 - b0) / static_cast<double>(kHz)),
+                2000.0, 1.0);
+    const Schedule p = build_schedule(with({poisson(10000, 1.0, 42)}, 1), kHz);
+    const auto pd = global_dues(p);
+    const uint64_t half = p.segments[0].length / 2;
+    const double due = static_cast<double>(std::upper_bound(pd.begin(), pd.end(), half) - pd.begin());
+    EXPECT_NEAR(scheduled_packets_by(p, half), due, 5 * std::sqrt(5000.0));
+}

@@ -707,12 +707,22 @@ TEST(ProtocolV2, TimeExchangeRoundTrip) {
 }
 
 TEST(ProtocolV2, SampleRoundTripAndValidation) {
-    const auto s = ebt::proto::parse_sample(ebt::proto::make_sample({2.5, 1000, 400.5, 3, 12.5}));
-    EXPECT_DOUBLE_EQ(s.cpu_busy_pct, 12.5);
-    EXPECT_DOUBLE_EQ(ebt::proto::parse_sample(ebt::proto::make_sample({})).cpu_busy_pct, -1);
-    auto bad_cpu = ebt::proto::make_sample({});
-    bad_cpu["cpu_busy_pct"] = 150.0;
-    EXPECT_THROW(ebt::proto::parse_sample(bad_cpu), ebt::proto::ProtocolError);
+    const auto s = ebt::proto::parse_sample(ebt::proto::make_sample({2.5, 1000, 400.5, 3, 7.25, 12.5}));
+    EXPECT_DOUBLE_EQ(s.receive_path_cpu_pct, 7.25);
+    EXPECT_DOUBLE_EQ(s.host_cpu_busy_pct, 12.5);
+    const auto unknown = ebt::proto::parse_sample(ebt::proto::make_sample({}));
+    EXPECT_DOUBLE_EQ(unknown.receive_path_cpu_pct, -1);
+    EXPECT_DOUBLE_EQ(unknown.host_cpu_busy_pct, -1);
+    for (const char* key : {"receive_path_cpu_pct", "host_cpu_busy_pct"}) {
+        auto bad_cpu = ebt::proto::make_sample({});
+        bad_cpu[key] = 150.0;
+        try {
+            ebt::proto::parse_sample(bad_cpu);
+            ADD_FAILURE() << key << " = 150 accepted";
+        } catch (const ebt::proto::ProtocolError& e) {
+            EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+        }
+    }
     EXPECT_DOUBLE_EQ(s.t_s, 2.5);
     EXPECT_EQ(s.test_packets, 1000u);
     EXPECT_DOUBLE_EQ(s.rx_pps, 400.5);
@@ -720,6 +730,24 @@ TEST(ProtocolV2, SampleRoundTripAndValidation) {
     auto bad = ebt::proto::make_sample({});
     bad["lost"] = -1;
     EXPECT_THROW(ebt::proto::parse_sample(bad), ebt::proto::ProtocolError);
+}
+
+TEST(ProtocolV2, StopCarriesAnIncompleteReasonOnlyWhenGiven) {
+    const auto plain = ebt::proto::make_stop(7, 1234);
+    EXPECT_FALSE(plain.contains("incomplete_reason"));
+    const auto p = ebt::proto::parse_stop(plain);
+    EXPECT_EQ(p.test_id, 7u);
+    EXPECT_EQ(p.sent_packets, 1234u);
+    EXPECT_TRUE(p.incomplete_reason.empty());
+    const auto i = ebt::proto::parse_stop(ebt::proto::make_stop(7, 99, "interrupted by SIGINT"));
+    EXPECT_EQ(i.sent_packets, 99u);
+    EXPECT_EQ(i.incomplete_reason, "interrupted by SIGINT");
+    auto bad = ebt::proto::make_stop(7, 99, "x");
+    bad["incomplete_reason"] = 5;
+    EXPECT_THROW(ebt::proto::parse_stop(bad), ebt::proto::ProtocolError);
+    bad = ebt::proto::make_stop(7, 99);
+    bad.erase("sent_packets");
+    EXPECT_THROW(ebt::proto::parse_stop(bad), ebt::proto::ProtocolError);
 }
 
 TEST(ProtocolV2, BusyNamesTheRunningTest) {

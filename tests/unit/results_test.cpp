@@ -6,6 +6,10 @@
 
 #include <sys/wait.h>
 
+#include "frame_sizes.hpp"
+#include "json_text.hpp"
+
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -69,12 +73,66 @@ SystemReport sample_system() {
     s.rss_kb_peak = 60;
     s.netdev_delta = {{"rx_packets", 990}, {"ethtool.rx_queue_0_xdp_drops", 990}};
     s.busy_cpu_ns = 20'000'000;
+    s.busy_cpu_ns_bound = 160'000'000;
+    s.busy_window_s = 1;
     s.busy_cpu_ns_per_packet = 20202.02;
-    s.busy_method = "ticks";
+    s.busy_cpu_ns_per_packet_bound = 161616.16;
+    s.busy_method = "busy ticks";
+    s.receive_cpu_ns = 10'000'000;
+    s.receive_cpu_ns_bound = 80'000'000;
+    s.receive_cpu_ns_per_packet = 10101.01;
+    s.receive_cpu_ns_per_packet_bound = 80808.08;
+    s.receive_method = "softirq ticks";
     s.netdev_names = {"rx_packets", "ethtool.rx_queue_0_xdp_drops"};
     s.samples = {{0.0, {{1, 2, 3, 4, 5, 6, 7, 8}, {1, 1, 1, 1, 1, 1, 1, 1}}, 4000, 3000, 50, {10, 0}},
                  {1.0, {{2, 2, 3, 5, 5, 6, 9, 8}, {1, 1, 1, 2, 1, 1, 1, 1}}, 4000, 2800, 60, {1000, 990}}};
     return s;
+}
+
+// A TSC clock report as TscDriftMonitor makes it: a 2.9 GHz TSC that DPDK
+// took for 2.905 GHz, checked twice; `drift_ppm` is how fast the TSC runs at
+// the second check (over 100 ppm: the warning).
+TscClockReport sample_tsc(double drift_ppm, bool long_enough_for_tai = true) {
+    const uint64_t hz = 2'900'000'000;
+    const TscCalibration cal = calibrate_tsc({1'000, 5'000'000'000, 20}, {1'000 + hz / 5, 5'200'000'000, 20});
+    TscDriftMonitor m(cal);
+    const uint64_t t0 = cal.reference.tsc, n0 = cal.reference.ns, tai0 = 37'000'000'000 + n0;
+    m.check({t0 + hz, n0 + 1'000'000'000, 20}, tai0 + 1'000'000'000);
+    const double s2 = long_enough_for_tai ? 2 : 0.25;
+    const auto tsc2 = static_cast<uint64_t>(static_cast<double>(hz) * (1 + s2) * (1 + drift_ppm * 1e-6));
+    m.check({t0 + tsc2, n0 + static_cast<uint64_t>((1 + s2) * 1e9), 20},
+            tai0 + static_cast<uint64_t>((1 + s2) * 1e9) + 500);  // TAI 0.5 us ahead over the window
+    return m.report(2'905'000'000);
+}
+
+// Equal documents, a number compared by value whatever its JSON kind (a
+// whole-number double is written as an integer), within 1 ulp (boost 1.81's
+// parser reads some doubles 1 ulp off; json_text_test checks the text itself
+// is exact).
+void expect_same_json(const json::value& a, const json::value& b, const std::string& path = "") {
+    if (a.is_number() && b.is_number()) {
+        if (!a.is_double() && !b.is_double()) {
+            EXPECT_EQ(a, b) << path;
+        } else {
+            const double x = a.to_number<double>(), y = b.to_number<double>();
+            EXPECT_TRUE(x == y || std::nextafter(x, y) == y) << path << ": " << x << " vs " << y;
+        }
+        return;
+    }
+    ASSERT_EQ(a.kind(), b.kind()) << path;
+    if (a.is_object()) {
+        ASSERT_EQ(a.as_object().size(), b.as_object().size()) << path;
+        for (const auto& kv : a.as_object()) {
+            ASSERT_TRUE(b.as_object().contains(kv.key())) << path << "." << kv.key();
+            expect_same_json(kv.value(), b.as_object().at(kv.key()), path + "." + std::string(kv.key()));
+        }
+    } else if (a.is_array()) {
+        ASSERT_EQ(a.as_array().size(), b.as_array().size()) << path;
+        for (std::size_t i = 0; i < a.as_array().size(); ++i)
+            expect_same_json(a.as_array()[i], b.as_array()[i], path + "[" + std::to_string(i) + "]");
+    } else {
+        EXPECT_EQ(a, b) << path;
+    }
 }
 
 ReceiverReport base_report();
@@ -102,8 +160,15 @@ TestRecord make_record(bool with_receiver) {
     g.tx_full_retries = 3;
     g.tx_full_dropped = 0;
     g.elapsed_s = 2.0;
+    // As generator/pacing_report.cpp's rate_figures gives them: L1 = (bytes
+    // + 24 a frame) x 8 / s, L2 = (bytes + 4 a frame) x 8 / s.
+    g.rates = {500.0, 500.0, 100.0, (1500000.0 + 24 * 1000) * 8 / 2.0 / 1e6, (1500000.0 + 4 * 1000) * 8 / 2.0 / 1e6};
     g.threads.push_back({2, 0, 4, 1000, 1500000, 3, 0});
-    g.flows = {{0, 250, 375000}, {1, 250, 375000}, {2, 250, 375000}, {3, 250, 375000}};
+    g.threads[0].rates = g.rates;
+    const RateFigures flow_rates{125.0, 125.0, 100.0, (375000.0 + 24 * 250) * 8 / 2.0 / 1e6,
+                                 (375000.0 + 4 * 250) * 8 / 2.0 / 1e6};
+    g.flows = {{0, 250, 375000, 0, 0, flow_rates}, {1, 250, 375000, 0, 0, flow_rates},
+               {2, 250, 375000, 0, 0, flow_rates}, {3, 250, 375000, 0, 0, flow_rates}};
     g.samples = {{0.0, 0, 0}, {1.0, 500, 750000}, {2.0, 1000, 1500000}};
 
     if (with_receiver) {
@@ -230,11 +295,14 @@ protected:
 // -------------------------------------------------------------- summarize
 
 TEST(Summarize, WithReceiver) {
-    const Summary s = summarize(make_record(true));
+    const TestRecord r = make_record(true);
+    const Summary s = summarize(r);
     EXPECT_DOUBLE_EQ(s.target_pps, 500.0);
     EXPECT_DOUBLE_EQ(s.achieved_pps, 1000.0 / 2.0);
     EXPECT_EQ(s.sent_packets, 1000u);
-    EXPECT_DOUBLE_EQ(s.throughput_mbps, 1500000.0 * 8 / 2.0 / 1e6);
+    // One definition of each layer: frame + FCS (+ preamble/SFD + IFG at L1).
+    EXPECT_DOUBLE_EQ(s.mbps_l2, (1500000.0 + 4 * 1000) * 8 / 2.0 / 1e6);
+    EXPECT_DOUBLE_EQ(s.mbps_l1, (1500000.0 + 24 * 1000) * 8 / 2.0 / 1e6);
     ASSERT_TRUE(s.received_packets.has_value());
     EXPECT_EQ(*s.received_packets, 990u);
     ASSERT_TRUE(s.lost_packets.has_value());
@@ -243,17 +311,27 @@ TEST(Summarize, WithReceiver) {
     EXPECT_DOUBLE_EQ(*s.loss_pct, 1.0);
 }
 
-TEST(Summarize, OddNumbers) {
+// The summary's rates are the generator's figures, taken as they are (not
+// recomputed from packets, bytes and time), so the two can never disagree.
+TEST(Summarize, RatesAreTheGeneratorsFigures) {
     TestRecord r = make_record(true);
     r.generator.sent_packets = 3;
     r.generator.sent_bytes = 1234567;
     r.generator.elapsed_s = 0.7;
+    r.generator.rates = {std::nullopt, 4.2857, std::nullopt, 14.1, 14.0};
     r.receiver->test_packets = 2;
     const Summary s = summarize(r);
-    EXPECT_DOUBLE_EQ(s.achieved_pps, 3 / 0.7);
-    EXPECT_DOUBLE_EQ(s.throughput_mbps, 1234567.0 * 8 / 0.7 / 1e6);
+    EXPECT_EQ(s.achieved_pps, 4.2857);
+    EXPECT_EQ(s.mbps_l1, 14.1);
+    EXPECT_EQ(s.mbps_l2, 14.0);
     EXPECT_EQ(*s.lost_packets, 1);
     EXPECT_DOUBLE_EQ(*s.loss_pct, 100.0 / 3);
+    const json::object doc = results_json(r);
+    const auto& sj = doc.at("summary").as_object();
+    const auto& gj = doc.at("generator").as_object();
+    for (const char* k : {"achieved_pps", "mbps_l1", "mbps_l2"})
+        EXPECT_EQ(sj.at(k), gj.at(k)) << k;
+    EXPECT_FALSE(sj.contains("throughput_mbps"));
 }
 
 TEST(Summarize, WithoutReceiverOptionalsEmpty) {
@@ -262,7 +340,7 @@ TEST(Summarize, WithoutReceiverOptionalsEmpty) {
     EXPECT_FALSE(s.lost_packets.has_value());
     EXPECT_FALSE(s.loss_pct.has_value());
     EXPECT_DOUBLE_EQ(s.achieved_pps, 500.0);
-    EXPECT_DOUBLE_EQ(s.throughput_mbps, 6.0);
+    EXPECT_DOUBLE_EQ(s.mbps_l2, 6.016);
 }
 
 TEST(Summarize, RateMaxTargetsZero) {
@@ -284,10 +362,12 @@ TEST(Summarize, NothingSentNoDivisionByZero) {
     r.generator.sent_packets = 0;
     r.generator.sent_bytes = 0;
     r.generator.elapsed_s = 0;
+    r.generator.rates = {};
     r.receiver->test_packets = 0;
     const Summary s = summarize(r);
     EXPECT_DOUBLE_EQ(s.achieved_pps, 0.0);
-    EXPECT_DOUBLE_EQ(s.throughput_mbps, 0.0);
+    EXPECT_DOUBLE_EQ(s.mbps_l1, 0.0);
+    EXPECT_DOUBLE_EQ(s.mbps_l2, 0.0);
     EXPECT_EQ(*s.lost_packets, 0);
     EXPECT_DOUBLE_EQ(*s.loss_pct, 0.0);
 }
@@ -416,6 +496,42 @@ TEST(ReceiverReportJson, IntegerDrainAccepted) {
     EXPECT_DOUBLE_EQ(receiver_report_from_json(o).drain_s, 2.0);
 }
 
+// json_text writes a whole-number double as an integer: the reader must
+// take it back into every double field (and give the same report).
+TEST(ReceiverReportJson, ThroughJsonTextWholeNumberDoublesReadBack) {
+    ReceiverReport a = full_report();
+    a.drain_s = 2.0;
+    a.samples = {{1.0, 20, 200}, {2.0, 40, 400}};
+    a.latency->mean_ns = 1500.0;
+    a.latency->percentile_error_bound_pct = 3.0;
+    a.prog_cost->ns_per_packet = 32.0;
+    a.system->sample_rate_s = 1.0;
+    a.system->cpus = {{0, 12.0, 20.0, 5.0, 8.0}};
+    a.system->busy_window_s = 1.0;
+    a.system->busy_cpu_ns_per_packet = 20202.0;
+    a.system->busy_cpu_ns_per_packet_bound = 161616.0;
+    a.system->receive_cpu_ns_per_packet = 10101.0;
+    a.system->receive_cpu_ns_per_packet_bound = 80808.0;
+    a.system->samples[0].t_s = 0.0;
+    a.system->samples[1].t_s = 1.0;
+    const std::string text = json_text(to_json(a));
+    for (const char* want : {"\"drain_s\":2,", "\"mean_ns\":1500,", "\"sample_rate_s\":1,", "\"t_s\":1,",
+                             "\"receive_cpu_ns_per_packet\":10101,"})
+        EXPECT_NE(text.find(want), std::string::npos) << want;
+    EXPECT_EQ(text.find('E'), std::string::npos) << "an exponent in " << text;
+    const json::value parsed = json::parse(text);
+    EXPECT_TRUE(parsed.at("drain_s").is_int64());
+    const ReceiverReport b = receiver_report_from_json(parsed);
+    EXPECT_EQ(b.drain_s, 2.0);
+    EXPECT_EQ(*b.latency->mean_ns, 1500.0);
+    EXPECT_EQ(b.system->sample_rate_s, 1.0);
+    EXPECT_EQ(*b.system->receive_cpu_ns_per_packet, 10101.0);
+    EXPECT_EQ(to_json(b), to_json(a));  // every field, exactly: whole numbers parse exactly
+    // The full report with fractions too, through the text as it travels.
+    expect_same_json(to_json(receiver_report_from_json(json::parse(json_text(to_json(full_report()))))),
+                     to_json(full_report()));
+}
+
 TEST(ReceiverReportJson, MissingFieldsNamed) {
     const json::object good = to_json(full_report());
     for (const auto& kv : good) {
@@ -536,7 +652,8 @@ TEST(ResultsJson, WithReceiver) {
     EXPECT_EQ(s.at("received_packets").to_number<int64_t>(), 990);
     EXPECT_EQ(s.at("lost_packets").to_number<int64_t>(), 10);
     EXPECT_DOUBLE_EQ(s.at("loss_pct").to_number<double>(), 1.0);
-    EXPECT_DOUBLE_EQ(s.at("throughput_mbps").to_number<double>(), 6.0);
+    EXPECT_DOUBLE_EQ(s.at("mbps_l1").to_number<double>(), 6.096);
+    EXPECT_DOUBLE_EQ(s.at("mbps_l2").to_number<double>(), 6.016);
 
     const auto& flows = doc.at("flows").as_array();
     ASSERT_EQ(flows.size(), 4u);
@@ -592,12 +709,68 @@ TEST(ResultsJson, RateMaxTargetZero) {
     EXPECT_DOUBLE_EQ(results_json(r).at("summary").at("target_pps").to_number<double>(), 0.0);
 }
 
+TEST(ResultsJson, TscClock) {
+    TestRecord r = make_record(true);
+    EXPECT_TRUE(results_json(r).at("generator").at("tsc_clock").is_null());
+
+    r.generator.tsc_clock = sample_tsc(1.5);
+    const TscClockReport& t = *r.generator.tsc_clock;
+    const json::object doc = results_json(r);
+    const auto& j = doc.at("generator").at("tsc_clock").as_object();
+    EXPECT_EQ(j.at("nominal_hz").to_number<uint64_t>(), 2'905'000'000u);
+    EXPECT_EQ(j.at("calibrated_hz").to_number<uint64_t>(), 2'900'000'000u);
+    EXPECT_EQ(j.at("calibration_uncertainty_ppm").as_double(), t.calibration_uncertainty_ppm);
+    EXPECT_EQ(j.at("calibration_window_s").as_double(), 0.2);
+    EXPECT_EQ(j.at("nominal_error_ppm").as_double(), t.nominal_error_ppm);
+    EXPECT_NEAR(j.at("nominal_error_ppm").as_double(), 5e6 / 2.9e9 * 1e6, 1e-6);
+    EXPECT_EQ(j.at("reference"), "CLOCK_MONOTONIC_RAW");
+    EXPECT_EQ(j.at("method"), json::value(t.method));
+    EXPECT_EQ(j.at("drift_checks").to_number<uint64_t>(), 2u);
+    EXPECT_EQ(j.at("drift_ppm_last").as_double(), t.drift_ppm_last);
+    EXPECT_NEAR(j.at("drift_ppm_max_abs").as_double(), 1.5, 0.01);
+    EXPECT_EQ(j.at("drift_warn_ppm").as_double(), 100.0);
+    EXPECT_NEAR(j.at("tai_vs_raw_ppm").as_double(), 500.0 / 2e9 * 1e6, 1e-6);
+    EXPECT_TRUE(j.at("warning").is_null());  // "" is written as null
+    EXPECT_EQ(j.size(), 13u);
+
+    r.generator.tsc_clock = sample_tsc(250, false);
+    const json::object doc2 = results_json(r);
+    const auto& w = doc2.at("generator").at("tsc_clock").as_object();
+    EXPECT_TRUE(w.at("tai_vs_raw_ppm").is_null());  // too short a test to measure
+    ASSERT_TRUE(w.at("warning").is_string());
+    EXPECT_EQ(w.at("warning"), json::value(r.generator.tsc_clock->warning));
+}
+
+// Every Mbps key names its layer: _l1, or _l2 (frame + FCS).
+TEST(ResultsJson, EveryMbpsKeyNamesItsLayer) {
+    const json::object doc = results_json(make_record(true));
+    int seen = 0;
+    std::function<void(const json::value&, const std::string&)> walk = [&](const json::value& v, const std::string& path) {
+        if (v.is_object()) {
+            for (const auto& kv : v.as_object()) {
+                const std::string k(kv.key());
+                if (k.find("mbps") != std::string::npos) {
+                    ++seen;
+                    EXPECT_TRUE(k == "mbps_l1" || k == "mbps_l2") << path << "." << k;
+                }
+                walk(kv.value(), path + "." + k);
+            }
+        } else if (v.is_array()) {
+            for (const auto& e : v.as_array()) walk(e, path + "[]");
+        }
+    };
+    walk(doc.at("summary"), "summary");
+    walk(doc.at("generator"), "generator");
+    walk(doc.at("flows"), "flows");
+    EXPECT_EQ(seen, 2 + 2 + 2 + 4 * 2);  // summary, generator, 1 thread, 4 flows
+}
+
 class SchemaTest : public TempDirTest {
 protected:
     // Exit status of the jsonschema check of doc against the schema.
     int validate(const json::value& doc) {
         const fs::path file = dir_ / "doc.json";
-        std::ofstream(file) << json::serialize(doc);
+        std::ofstream(file) << json_text(doc);  // as write_results writes it
         const std::string cmd =
             "/usr/bin/python3 -c 'import json,jsonschema,sys; jsonschema.validate(json.load(open(sys.argv[1])), "
             "json.load(open(sys.argv[2])), cls=jsonschema.Draft202012Validator)' '" +
@@ -637,9 +810,36 @@ TEST_F(SchemaTest, NegativeLossAndRateMaxValidate) {
     EXPECT_EQ(validate(results_json(r)), 0) << stderr_text();
 }
 
+TEST_F(SchemaTest, TscClockValidates) {
+    TestRecord r = make_record(true);
+    r.generator.tsc_clock = sample_tsc(1.5);
+    EXPECT_EQ(validate(results_json(r)), 0) << stderr_text();
+    r.generator.tsc_clock = sample_tsc(-250, false);  // warning set, no TAI rate
+    ASSERT_FALSE(r.generator.tsc_clock->warning.empty());
+    EXPECT_EQ(validate(results_json(r)), 0) << stderr_text();
+
+    json::object doc = results_json(r);
+    doc.at("generator").at("tsc_clock").as_object().erase("drift_ppm_max_abs");
+    EXPECT_NE(validate(doc), 0);
+    doc = results_json(r);
+    doc.at("generator").at("tsc_clock").as_object()["warning"] = "";
+    EXPECT_NE(validate(doc), 0);
+    doc = results_json(r);
+    doc.at("generator").as_object().erase("tsc_clock");
+    EXPECT_NE(validate(doc), 0);
+}
+
 TEST_F(SchemaTest, BrokenDocumentsFail) {
     json::object doc = results_json(make_record(true));
-    doc["schema_version"] = 2;
+    doc["schema_version"] = kResultsSchemaVersion + 1;
+    EXPECT_NE(validate(doc), 0);
+
+    // Version 1's summary (L2 without FCS under an unlabelled name) is gone.
+    doc = results_json(make_record(true));
+    doc["schema_version"] = 1;
+    EXPECT_NE(validate(doc), 0);
+    doc = results_json(make_record(true));
+    doc.at("summary").as_object()["throughput_mbps"] = 6.0;
     EXPECT_NE(validate(doc), 0);
 
     doc = results_json(make_record(true));
@@ -656,21 +856,25 @@ TEST_F(SchemaTest, BrokenDocumentsFail) {
 TEST(ResultsCsv, WithReceiver) {
     const auto lines = lines_of(results_csv(make_record(true)));
     ASSERT_EQ(lines.size(), 6u);
-    EXPECT_EQ(lines[0], "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct,reordered,duplicates");
-    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,250,0,0.000000,0,0");
-    EXPECT_EQ(lines[2], "Unit Test,4321,1,250,248,2,0.800000,0,0");
-    EXPECT_EQ(lines[3], "Unit Test,4321,2,250,247,3,1.200000,0,0");
-    EXPECT_EQ(lines[4], "Unit Test,4321,3,250,245,5,2.000000,0,0");
-    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,990,10,1.000000,0,0");
+    EXPECT_EQ(lines[0], "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct,reordered,duplicates,"
+              "frame_size,sent_mbps_l1,sent_mbps_l2_incl_fcs");
+    // Sent rates: the generator's per flow, and generator.rates for all.
+    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,250,0,0.000000,0,0,1500 B,1.524000,1.504000");
+    EXPECT_EQ(lines[2], "Unit Test,4321,1,250,248,2,0.800000,0,0,1500 B,1.524000,1.504000");
+    EXPECT_EQ(lines[3], "Unit Test,4321,2,250,247,3,1.200000,0,0,1500 B,1.524000,1.504000");
+    EXPECT_EQ(lines[4], "Unit Test,4321,3,250,245,5,2.000000,0,0,1500 B,1.524000,1.504000");
+    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,990,10,1.000000,0,0,1500 B,6.096000,6.016000");
 }
 
 TEST(ResultsCsv, WithoutReceiverEmptyColumns) {
     const auto lines = lines_of(results_csv(make_record(false)));
     ASSERT_EQ(lines.size(), 6u);
-    EXPECT_EQ(lines[0], "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct,reordered,duplicates");
-    for (int i = 0; i < 4; ++i) EXPECT_EQ(lines[1 + i], "Unit Test,4321," + std::to_string(i) + ",250,,,,,");
-    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,,,,,");
-    for (const auto& l : lines) EXPECT_EQ(csv_fields(l).size(), 9u) << l;
+    EXPECT_EQ(lines[0], "test_name,test_id,flow_id,sent_packets,received_packets,lost_packets,loss_pct,reordered,duplicates,"
+              "frame_size,sent_mbps_l1,sent_mbps_l2_incl_fcs");
+    for (int i = 0; i < 4; ++i)
+        EXPECT_EQ(lines[1 + i], "Unit Test,4321," + std::to_string(i) + ",250,,,,,,1500 B,1.524000,1.504000");
+    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,,,,,,1500 B,6.096000,6.016000");
+    for (const auto& l : lines) EXPECT_EQ(csv_fields(l).size(), 12u) << l;
 }
 
 TEST(ResultsCsv, NegativeLoss) {
@@ -678,7 +882,7 @@ TEST(ResultsCsv, NegativeLoss) {
     r.receiver->flows[0].packets = 260;
     r.receiver->test_packets = 1000;
     const auto lines = lines_of(results_csv(r));
-    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,260,-10,-4.000000,0,0");
+    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,260,-10,-4.000000,0,0,1500 B,1.524000,1.504000");
 }
 
 // A test name is free text (only non-empty is required); a comma or quote
@@ -690,10 +894,36 @@ TEST(ResultsCsv, NameWithCommaAndQuoteStaysOneField) {
     ASSERT_EQ(lines.size(), 6u);
     for (std::size_t i = 1; i < lines.size(); ++i) {
         const auto f = csv_fields(lines[i]);
-        ASSERT_EQ(f.size(), 9u) << lines[i];
+        ASSERT_EQ(f.size(), 12u) << lines[i];
         EXPECT_EQ(f[0], r.name) << lines[i];
         EXPECT_EQ(f[1], "4321") << lines[i];
     }
+}
+
+// A size mix is written as the mix and its exact mean, not packet_size
+// (the largest size), one quoted field.
+TEST(ResultsCsv, ImixFrameSize) {
+    TestRecord r = make_record(true);
+    apply_yaml_text(r.config, "traffic_config:\n  packet_size: imix\n", "test");
+    const auto lines = lines_of(results_csv(r));
+    ASSERT_EQ(lines.size(), 6u);
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        const auto f = csv_fields(lines[i]);
+        ASSERT_EQ(f.size(), 12u) << lines[i];
+        EXPECT_EQ(f[9], "imix (60:7, 566:4, 1514:1 as bytes:weight), mean 349.833 B (exactly 2099/6)");
+    }
+}
+
+// Every Mbps column names its layer.
+TEST(ResultsCsv, MbpsColumnsNameTheirLayer) {
+    const std::vector<std::string> headers = csv_fields(lines_of(results_csv(make_record(true)))[0]);
+    int seen = 0;
+    for (const auto& h : headers)
+        if (h.find("mbps") != std::string::npos) {
+            ++seen;
+            EXPECT_TRUE(h.ends_with("_l1") || h.ends_with("_l2_incl_fcs")) << h;
+        }
+    EXPECT_EQ(seen, 2);
 }
 
 // ------------------------------------------------------------- results.md
@@ -703,8 +933,102 @@ TEST(ResultsMarkdown, ReceiverLatencyCostAndCpuWithMethods) {
     for (const char* want : {"- One-way latency (ns): min 1000, mean 1500.5, p50 1500, p90 2048, p99 2080, p99.9 2100, max 2100",
                              "percentiles within 3.125%", "uncertainty unknown (no clock sync yet)",
                              "- XDP program cost: 32.5 ns per packet over 4 runs", "Method: bpf stats",
-                             "- Receiver host busy CPU: 20202 ns per received test packet", "Note: ticks"})
+                             "Note (both CPU figures): ticks"})
         EXPECT_NE(md.find(want), std::string::npos) << want << "\n" << md;
+}
+
+// The receive path's own CPU first, each CPU figure with its scope, bound
+// and method; the whole-host figure says it includes the generator.
+TEST(ResultsMarkdown, CpuFiguresReceivePathFirstWithScope) {
+    const std::string md = results_markdown(make_record(true));
+    const std::string rx =
+        "- CPU, receive path (softirq, all CPUs + xdp-recv): 10101 ns per received test packet, +- 80808 "
+        "(10 +- 80 ms over 1.00 s)\n  Method: softirq ticks\n";
+    const std::string host =
+        "- CPU, whole host, incl. the generator when it shares the host: 20202 ns per received test packet, "
+        "+- 161616 (20 +- 160 ms busy over 1.00 s, all CPUs)\n  Method: busy ticks\n";
+    const auto a = md.find(rx), b = md.find(host);
+    ASSERT_NE(a, std::string::npos) << md;
+    ASSERT_NE(b, std::string::npos) << md;
+    EXPECT_LT(a, b);
+    EXPECT_EQ(md.find("Receiver host busy CPU"), std::string::npos);
+    // Every "CPU," line names a scope.
+    for (const auto& l : lines_of(md)) {
+        if (l.starts_with("- CPU,")) {
+            EXPECT_TRUE(l.starts_with("- CPU, receive path (softirq, all CPUs + xdp-recv):") ||
+                        l.starts_with("- CPU, whole host, incl. the generator when it shares the host:"))
+                << l;
+        }
+    }
+
+    // Without the receive-path figure, the host one stands alone, still labelled.
+    TestRecord r = make_record(true);
+    r.receiver->system->receive_cpu_ns_per_packet.reset();
+    const std::string md2 = results_markdown(r);
+    EXPECT_EQ(md2.find("receive path (softirq"), std::string::npos);
+    EXPECT_NE(md2.find(host), std::string::npos);
+}
+
+TEST(ResultsMarkdown, GeneratorClockLine) {
+    TestRecord r = make_record(true);
+    EXPECT_EQ(results_markdown(r).find("Generator clock"), std::string::npos);  // not calibrated: no line
+
+    r.generator.tsc_clock = sample_tsc(1.5);
+    const TscClockReport& t = *r.generator.tsc_clock;
+    const std::string md = results_markdown(r);
+    const auto at = md.find("- Generator clock (TSC against CLOCK_MONOTONIC_RAW): calibrated 2900000000 Hz +- ");
+    ASSERT_NE(at, std::string::npos) << md;
+    EXPECT_LT(at, md.find("## Summary"));  // near the top
+    const std::string line = md.substr(at, md.find('\n', at) - at);
+    // nominal 2.905 GHz against 2.9 GHz real: +0.1724 % (5e6 / 2.9e9).
+    for (const char* want : {"nominal 2905000000 Hz, +0.1724 % off", "drift max 1.50 ppm (2 checks, last +1.50 ppm",
+                             "warning above 100 ppm", "CLOCK_TAI's rate +0.25 ppm against CLOCK_MONOTONIC_RAW"})
+        EXPECT_NE(line.find(want), std::string::npos) << want << "\n" << line;
+    EXPECT_NE(md.find("  Method: " + t.method), std::string::npos);
+    EXPECT_EQ(md.find("WARNING"), std::string::npos);
+}
+
+TEST(ResultsMarkdown, GeneratorClockWarningIsProminent) {
+    TestRecord r = make_record(true);
+    r.generator.tsc_clock = sample_tsc(250);
+    const std::string& w = r.generator.tsc_clock->warning;
+    ASSERT_FALSE(w.empty());
+    const std::string md = results_markdown(r);
+    const auto at = md.find("- **WARNING, generator clock: " + w + "**\n");
+    ASSERT_NE(at, std::string::npos) << md;
+    EXPECT_LT(at, md.find("- Test id:"));  // right under the status
+}
+
+// One definition of Mbps: the summary shows the generator's L1 and L2
+// (frame + FCS) figures, and every Mbps in the report names its layer.
+TEST(ResultsMarkdown, MbpsNameTheirLayerAndMatchTheGenerator) {
+    TestRecord r = make_record(true);
+    r.generator.rates.mbps_l1 = 98.69;
+    r.generator.rates.mbps_l2 = 98.5;
+    const std::string md = results_markdown(r);
+    EXPECT_NE(md.find("| Mbps at L1 (frame + FCS + preamble/SFD + IFG) | 98.690 |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| Mbps at L2 (frame + FCS) | 98.500 |"), std::string::npos) << md;
+    EXPECT_EQ(md.find("throughput"), std::string::npos);
+    size_t n = 0;
+    for (auto at = md.find("Mbps"); at != std::string::npos; at = md.find("Mbps", at + 1), ++n) {
+        const std::string after = md.substr(at + 4, 7);
+        EXPECT_TRUE(after.starts_with(" at L1") || after.starts_with(" at L2") || after.starts_with(" L1") ||
+                    after.starts_with(" L2"))
+            << md.substr(at, 40);
+    }
+    EXPECT_GE(n, 6u);
+    EXPECT_NE(md.find("Mbps L2 (incl. FCS)"), std::string::npos);
+}
+
+TEST(ResultsMarkdown, ImixFrameSize) {
+    TestRecord r = make_record(true);
+    apply_yaml_text(r.config, "traffic_config:\n  packet_size: imix\n", "test");
+    const std::string md = results_markdown(r);
+    EXPECT_NE(md.find("| frame size (without FCS) | imix (60:7, 566:4, 1514:1 as bytes:weight), mean 349.833 B "
+                      "(exactly 2099/6) |"),
+              std::string::npos)
+        << md;
+    EXPECT_EQ(md.find("1514 |"), std::string::npos);
 }
 
 TEST(ResultsMarkdown, SummaryValues) {
@@ -713,8 +1037,9 @@ TEST(ResultsMarkdown, SummaryValues) {
                              "- Started: 2026-11-25T22:17:11.123Z", "- Preset: none",
                              "- Coordinated with xdp-recv: yes", "| target pps | 500 |", "| achieved pps | 500.0 |",
                              "| sent packets | 1000 |", "| received packets | 990 |", "| lost packets | 10 |",
-                             "| loss % | 1.000000 |", "| throughput (L2, Mbps) | 6.000 |",
-                             "| frame size (bytes, without FCS) | 1500 |", "| tx_full retries / dropped | 3 / 0 |",
+                             "| loss % | 1.000000 |", "| Mbps at L1 (frame + FCS + preamble/SFD + IFG) | 6.096 |",
+                             "| Mbps at L2 (frame + FCS) | 6.016 |",
+                             "| frame size (without FCS) | 1500 B |", "| tx_full retries / dropped | 3 / 0 |",
                              "| 1 | 250 | 248 | 2 |", "| 3 | 250 | 245 | 5 |", "## Receiver", "XDP mode native"})
         EXPECT_NE(md.find(want), std::string::npos) << "missing: " << want << "\n" << md;
     EXPECT_EQ(md.find("more flows"), std::string::npos);
@@ -802,19 +1127,27 @@ TEST_F(ResultsFiles, WriteResults) {
         EXPECT_TRUE(fs::is_regular_file(p / f)) << f;
     EXPECT_TRUE(tmp_files().empty());
 
-    EXPECT_EQ(json::parse(read_text(p / "results.json")), json::value(results_json(r)));
+    // results.json is json_text's form: whole numbers as integers, no exponents.
+    const std::string text = read_text(p / "results.json");
+    EXPECT_EQ(text, json_text(results_json(r)) + "\n");
+    EXPECT_NE(text.find("\"elapsed_s\":2,"), std::string::npos);
+    EXPECT_NE(text.find("\"drain_s\":0.25,"), std::string::npos);
+    EXPECT_EQ(text.find("E+"), std::string::npos);
+    EXPECT_EQ(text.find("E-"), std::string::npos);
+    expect_same_json(json::parse(text), results_json(r));
     EXPECT_EQ(read_text(p / "results.csv"), results_csv(r));
     EXPECT_EQ(read_text(p / "results.md"), results_markdown(r));
 
+    // Interval rates at L1 (+24 B a frame) and L2 (+4 B: FCS), as RateFigures counts them.
     const auto tx = lines_of(read_text(p / "raw_data/tx_samples.csv"));
     ASSERT_EQ(tx.size(), 4u);
-    EXPECT_EQ(tx[0], "t_s,packets,bytes,interval_pps,interval_mbps");
-    EXPECT_EQ(tx[1], "0.000000,0,0,0.0,0.000");
-    EXPECT_EQ(tx[2], "1.000000,500,750000,500.0,6.000");
-    EXPECT_EQ(tx[3], "2.000000,1000,1500000,500.0,6.000");
+    EXPECT_EQ(tx[0], "t_s,packets,bytes,interval_pps,interval_mbps_l1,interval_mbps_l2_incl_fcs");
+    EXPECT_EQ(tx[1], "0.000000,0,0,0.0,0.000,0.000");
+    EXPECT_EQ(tx[2], "1.000000,500,750000,500.0,6.096,6.016");
+    EXPECT_EQ(tx[3], "2.000000,1000,1500000,500.0,6.096,6.016");
     const auto rx = lines_of(read_text(p / "raw_data/rx_samples.csv"));
     ASSERT_EQ(rx.size(), 4u);
-    EXPECT_EQ(rx[2], "1.000000,495,742500,495.0,5.940");
+    EXPECT_EQ(rx[2], "1.000000,495,742500,495.0,6.035,5.956");
 }
 
 TEST_F(ResultsFiles, WriteResultsWithoutReceiver) {
@@ -845,15 +1178,16 @@ TEST_F(ResultsFiles, WriteReceiverResults) {
     EXPECT_EQ(doc.at("test").at("id").to_number<int64_t>(), 4321);
     EXPECT_EQ(doc.at("test").at("started_at"), json::value(id.started_at));
     EXPECT_EQ(doc.at("test").at("status"), "complete");
-    EXPECT_EQ(doc.at("config"), json::value(to_json(id.config)));
-    EXPECT_EQ(doc.at("receiver"), json::value(to_json(rep)));
+    expect_same_json(doc.at("config"), to_json(id.config));
+    expect_same_json(doc.at("receiver"), to_json(rep));
+    EXPECT_EQ(read_text(p / "results.json"), json_text(doc) + "\n");  // json_text's form
     // And the report read back is the same report.
-    EXPECT_EQ(to_json(receiver_report_from_json(doc.at("receiver"))), to_json(rep));
+    expect_same_json(to_json(receiver_report_from_json(doc.at("receiver"))), to_json(rep));
 
     const auto rx = lines_of(read_text(p / "raw_data/rx_samples.csv"));
     ASSERT_EQ(rx.size(), 3u);
-    EXPECT_EQ(rx[1], "0.500000,20,200,0.0,0.000");
-    EXPECT_EQ(rx[2], "1.500000,40,400,20.0,0.002");
+    EXPECT_EQ(rx[1], "0.500000,20,200,0.0,0.000,0.000");
+    EXPECT_EQ(rx[2], "1.500000,40,400,20.0,0.005,0.002");
 }
 
 TEST_F(ResultsFiles, WriteFileAtomicReplaces) {
@@ -893,7 +1227,7 @@ TEST(ResultsFlows, ReceiverFlowsMatchedByFlowIdNotPosition) {
     ASSERT_EQ(lines.size(), 6u);
     for (int i = 0; i < 4; ++i) {
         const auto f = csv_fields(lines[1 + i]);
-        ASSERT_EQ(f.size(), 9u);
+        ASSERT_EQ(f.size(), 12u);
         EXPECT_EQ(f[2], std::to_string(i));
         EXPECT_EQ(f[4], std::to_string(rx[i])) << "results.csv flow " << i;
     }
@@ -921,6 +1255,6 @@ TEST(ResultsSequence, DuplicatesAndReorderAreReportedNotDelivered) {
     EXPECT_EQ(row.at("reordered").as_uint64(), 1u);
     EXPECT_EQ(row.at("duplicates").as_uint64(), 2u);
     const auto lines = lines_of(results_csv(r));
-    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,250,0,0.000000,1,2");
-    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,990,10,1.000000,1,2");
+    EXPECT_EQ(lines[1], "Unit Test,4321,0,250,250,0,0.000000,1,2,1500 B,1.524000,1.504000");
+    EXPECT_EQ(lines[5], "Unit Test,4321,all,1000,990,10,1.000000,1,2,1500 B,6.096000,6.016000");
 }

@@ -1,12 +1,61 @@
-// receiver/system_monitor: the /proc parsers on fixed text, and a real
-// monitor on the loopback interface (no root needed).
+// receiver/system_monitor: the /proc parsers on fixed text, the live CPU
+// figures on synthetic /proc/stat samples (CpuSources), and a real monitor
+// on the loopback interface (no root needed).
 #include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
 
 #include <unistd.h>
 
 #include "system_monitor.hpp"
 
 namespace {
+
+// Synthetic /proc/stat and /proc/self/stat: the test sets the cumulative
+// counters, the monitor reads them as text through its CpuSources seam.
+struct FakeProc {
+    std::vector<ebt::CpuTicks> cpus;
+    uint64_t own_utime = 0, own_stime = 0;
+
+    std::string proc_stat() const {
+        std::string t = "cpu  0 0 0 0 0 0 0 0 0 0\n";   // the aggregate line is ignored
+        for (size_t i = 0; i < cpus.size(); ++i) {
+            const auto& c = cpus[i];
+            t += "cpu" + std::to_string(i);
+            for (uint64_t v : {c.user, c.nice, c.system, c.idle, c.iowait, c.irq, c.softirq, c.steal})
+                t += " " + std::to_string(v);
+            t += " 0 0\n";
+        }
+        return t + "intr 1 2 3\nsoftirq 4 5 6\n";
+    }
+    std::string self_stat() const {
+        return "4242 (xdp-recv) S 1 2 3 4 5 6 7 8 9 10 " + std::to_string(own_utime) + " " +
+               std::to_string(own_stime) + " 0 0 20 0 3 0\n";
+    }
+    // One second on every CPU: 100 ticks, of which `user` user, `softirq`
+    // softirq, `system` system, the rest idle; this process gets `own`
+    // ticks of utime.
+    void second(uint64_t user, uint64_t softirq, uint64_t system = 0, uint64_t own = 0) {
+        for (auto& c : cpus) {
+            c.user += user;
+            c.softirq += softirq;
+            c.system += system;
+            c.idle += 100 - user - softirq - system;
+        }
+        own_utime += own;
+    }
+};
+
+// A monitor on an interface that does not exist (no netdev counters) reading
+// the fake's text.
+std::unique_ptr<ebt::SystemMonitor> fake_monitor(const std::shared_ptr<FakeProc>& proc) {
+    ebt::CpuSources src;
+    src.proc_stat = [proc] { return proc->proc_stat(); };
+    src.self_stat = [proc] { return proc->self_stat(); };
+    return std::make_unique<ebt::SystemMonitor>("ebt-no-such-if", 1.0, src);
+}
 
 TEST(SystemMonitor, ParsesPerCoreLinesOnly) {
     const std::string text =
@@ -76,6 +125,120 @@ TEST(SystemMonitor, RealSamplesOnLoopbackAreConsistent) {
         EXPECT_LE(c.mean_busy_pct, c.peak_busy_pct + 1e-9);
     }
     EXPECT_NE(r.note.find("tick"), std::string::npos);
+}
+
+TEST(SystemMonitor, LiveCpuUnknownUntilTwoSecondsOfSamples) {
+    auto proc = std::make_shared<FakeProc>();
+    proc->cpus.resize(2);
+    auto m = fake_monitor(proc);
+    EXPECT_FALSE(m->recent_host_cpu_busy_pct());
+    EXPECT_FALSE(m->recent_receive_path_cpu_pct());
+    m->sample(0.0);
+    proc->second(10, 20);
+    m->sample(1.0);
+    // One 1 s window: not enough (tick-sampled), still unknown.
+    EXPECT_FALSE(m->recent_host_cpu_busy_pct());
+    EXPECT_FALSE(m->recent_receive_path_cpu_pct());
+    proc->second(10, 20);
+    m->sample(2.0);
+    ASSERT_TRUE(m->recent_host_cpu_busy_pct());
+    ASSERT_TRUE(m->recent_receive_path_cpu_pct());
+    EXPECT_DOUBLE_EQ(m->recent_host_cpu_busy_pct().value(), 30.0);
+    EXPECT_DOUBLE_EQ(m->recent_receive_path_cpu_pct().value(), 20.0);
+}
+
+TEST(SystemMonitor, LiveCpuSharesHaveTheReportsDefinitions) {
+    // Two CPUs, 2 s: per CPU 200 ticks; busy = user + system + softirq (+ nice,
+    // irq, steal); receive path = softirq of all CPUs + this process's own
+    // utime + stime, both as a share of all CPUs' ticks.
+    auto proc = std::make_shared<FakeProc>();
+    proc->cpus.resize(2);
+    auto m = fake_monitor(proc);
+    m->sample(0.0);
+    for (int i = 0; i < 2; ++i) {
+        proc->second(/*user=*/20, /*softirq=*/10, /*system=*/5, /*own=*/6);
+        proc->cpus[1].nice += 4;   // nice, irq and steal are busy too, not receive path
+        proc->cpus[1].irq += 2;
+        proc->cpus[1].steal += 1;
+        proc->cpus[1].idle -= 7;
+        proc->cpus[0].iowait += 3;   // iowait is idle
+        proc->cpus[0].idle -= 3;
+        proc->own_stime += 2;
+    }
+    m->sample(2.0);
+    const double all = 2 * 2 * 100;
+    const double busy = 2 * (2 * (20 + 10 + 5) + 4 + 2 + 1);
+    const double receive = 2 * (2 * 10) + 2 * (6 + 2);
+    ASSERT_TRUE(m->recent_host_cpu_busy_pct());
+    EXPECT_DOUBLE_EQ(m->recent_host_cpu_busy_pct().value(), 100.0 * busy / all);
+    ASSERT_TRUE(m->recent_receive_path_cpu_pct());
+    EXPECT_DOUBLE_EQ(m->recent_receive_path_cpu_pct().value(), 100.0 * receive / all);
+    // The whole run is one such window here: the report's receive_cpu_ns
+    // counts the same ticks.
+    const auto r = m->finish(1);
+    const uint64_t tick = 1'000'000'000ull / r.user_hz;
+    EXPECT_EQ(r.receive_cpu_ns, static_cast<uint64_t>(receive) * tick);
+    EXPECT_EQ(r.busy_cpu_ns, static_cast<uint64_t>(busy) * tick);
+}
+
+TEST(SystemMonitor, LiveCpuUsesTheMostRecentTwoSecondWindow) {
+    auto proc = std::make_shared<FakeProc>();
+    proc->cpus.resize(2);
+    auto m = fake_monitor(proc);
+    m->sample(0.0);
+    for (int t = 1; t <= 3; ++t) {   // 3 quiet seconds
+        proc->second(1, 0);
+        m->sample(t);
+    }
+    proc->second(40, 10, 0, 20);     // then two loaded seconds, different from each other
+    m->sample(4.0);
+    proc->second(60, 30, 0, 40);
+    m->sample(5.0);
+    // Window [3, 5]: neither the whole run nor only the last second.
+    EXPECT_DOUBLE_EQ(m->recent_host_cpu_busy_pct().value(), (50.0 + 90.0) / 2);
+    EXPECT_DOUBLE_EQ(m->recent_receive_path_cpu_pct().value(), 100.0 * (2 * (10 + 30) + 20 + 40) / 400.0);
+    // A larger window is the caller's to ask for.
+    EXPECT_DOUBLE_EQ(m->recent_host_cpu_busy_pct(5.0).value(), 100.0 * (2 * 3 * 1 + 2 * (50 + 90)) / 1000.0);
+    EXPECT_FALSE(m->recent_host_cpu_busy_pct(5.5));
+}
+
+TEST(SystemMonitor, LiveCpuWindowStartsAtTheLatestSampleFarEnoughBack) {
+    // Irregular sample times: at 3.6 the window starts at 1.5 (2.1 s back),
+    // not at 2.9 (too short) nor at 0 (older than needed).
+    auto proc = std::make_shared<FakeProc>();
+    proc->cpus.resize(1);
+    auto m = fake_monitor(proc);
+    m->sample(0.0);
+    proc->second(90, 0);
+    m->sample(1.5);
+    proc->second(10, 0);
+    m->sample(2.9);
+    EXPECT_DOUBLE_EQ(m->recent_host_cpu_busy_pct().value(), 50.0);   // [0, 2.9]
+    proc->second(30, 0);
+    m->sample(3.6);
+    EXPECT_DOUBLE_EQ(m->recent_host_cpu_busy_pct().value(), 20.0);   // [1.5, 3.6]
+}
+
+TEST(SystemMonitor, LiveCpuEdgeCases) {
+    auto proc = std::make_shared<FakeProc>();
+    proc->cpus.resize(2);
+    auto m = fake_monitor(proc);
+    m->sample(0.0);
+    m->sample(2.5);   // no ticks at all in the window: unknown, not 0/0
+    EXPECT_FALSE(m->recent_host_cpu_busy_pct());
+    EXPECT_FALSE(m->recent_receive_path_cpu_pct());
+    // This process's ticks and the CPUs' are read separately: a receive
+    // share over 100 is clamped (the sample message allows 0..100).
+    proc->second(0, 90);
+    proc->own_utime += 30;
+    m->sample(5.0);
+    EXPECT_DOUBLE_EQ(m->recent_receive_path_cpu_pct().value(), 100.0);
+    EXPECT_DOUBLE_EQ(m->recent_host_cpu_busy_pct().value(), 90.0);
+    // A CPU that vanished from /proc/stat: only the CPUs in both samples count.
+    proc->cpus.resize(1);
+    proc->second(50, 0);
+    m->sample(7.5);
+    EXPECT_DOUBLE_EQ(m->recent_host_cpu_busy_pct().value(), 50.0);
 }
 
 TEST(SystemMonitor, MissingInterfaceIsNotedNotFatal) {

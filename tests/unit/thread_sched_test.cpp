@@ -1,6 +1,8 @@
 // generator/thread_sched: the scheduler statistics of one thread.
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include <unistd.h>
 
 #include <sys/syscall.h>
@@ -26,10 +28,19 @@ TEST(ThreadSched, ReadsThisThread) {
     const auto tid = static_cast<pid_t>(syscall(SYS_gettid));
     const auto a = read_thread_sched(tid);
     if (!a) GTEST_SKIP() << "no /proc/<pid>/task/<tid>/schedstat (CONFIG_SCHED_INFO off)";
+    // The kernel folds running time into schedstat at ticks and switches:
+    // after 100 ms of this thread's CPU time it has moved.
+    auto cpu_ns = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+    };
+    const uint64_t start = cpu_ns();
     volatile uint64_t x = 0;
-    for (int i = 0; i < 5'000'000; ++i) x = x + static_cast<uint64_t>(i);
+    while (cpu_ns() - start < 100'000'000u) x = x + 1;
     const auto b = read_thread_sched(tid);
     ASSERT_TRUE(b);
-    EXPECT_GT(b->on_cpu_ns, a->on_cpu_ns);  // it ran in between
+    EXPECT_GT(b->on_cpu_ns, a->on_cpu_ns);
+    EXPECT_GE(b->timeslices, a->timeslices);
     EXPECT_FALSE(read_thread_sched(-1));
 }

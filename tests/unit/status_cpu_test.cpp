@@ -1,0 +1,64 @@
+// common/status_pages: the receiver host's live CPU figures on /status and
+// /metrics (receive path and whole-host busy, -1 while unknown).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include <boost/json.hpp>
+#include <unistd.h>
+
+#include "status_pages.hpp"
+
+namespace {
+
+ebt::StatusSnapshot receiver(double receive_path, double host_busy) {
+    ebt::StatusSnapshot s;
+    s.role = "receiver";
+    s.state = "running";
+    s.test_id = 7;
+    s.receive_path_cpu_pct = receive_path;
+    s.host_cpu_busy_pct = host_busy;
+    return s;
+}
+
+bool promtool_accepts(const std::string& text) {
+    char tmpl[] = "/tmp/ebt-metrics-XXXXXX";
+    const int fd = mkstemp(tmpl);
+    if (fd < 0) return false;
+    const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    close(fd);
+    const int rc = std::system((std::string("promtool check metrics < ") + tmpl + " >/dev/null 2>&1").c_str());
+    unlink(tmpl);
+    return written && rc == 0;
+}
+
+}  // namespace
+
+TEST(StatusCpu, StatusCarriesBothFiguresMinusOneWhenUnknown) {
+    const auto known = boost::json::parse(ebt::status_json(receiver(12.5, 40))).as_object();
+    EXPECT_DOUBLE_EQ(known.at("receive_path_cpu_pct").to_number<double>(), 12.5);
+    EXPECT_DOUBLE_EQ(known.at("host_cpu_busy_pct").to_number<double>(), 40.0);
+    ebt::StatusSnapshot fresh;   // a new snapshot knows nothing yet
+    fresh.role = "receiver";
+    const auto unknown = boost::json::parse(ebt::status_json(fresh)).as_object();
+    EXPECT_DOUBLE_EQ(unknown.at("receive_path_cpu_pct").to_number<double>(), -1.0);
+    EXPECT_DOUBLE_EQ(unknown.at("host_cpu_busy_pct").to_number<double>(), -1.0);
+}
+
+TEST(StatusCpu, MetricsExportKnownFiguresOnly) {
+    const std::string m = ebt::metrics_text(receiver(12.5, 40), 4);
+    EXPECT_NE(m.find("# TYPE ebt_receive_path_cpu_percent gauge"), std::string::npos) << m;
+    EXPECT_NE(m.find("ebt_receive_path_cpu_percent{role=\"receiver\"} 12.5"), std::string::npos) << m;
+    EXPECT_NE(m.find("# TYPE ebt_host_cpu_busy_percent gauge"), std::string::npos) << m;
+    EXPECT_NE(m.find("ebt_host_cpu_busy_percent{role=\"receiver\"} 40"), std::string::npos) << m;
+    // Unknown: no series at all rather than a -1 percentage.
+    const std::string none = ebt::metrics_text(receiver(-1, -1), 4);
+    EXPECT_EQ(none.find("cpu"), std::string::npos) << none;
+    const std::string half = ebt::metrics_text(receiver(-1, 3), 4);
+    EXPECT_EQ(half.find("ebt_receive_path_cpu_percent"), std::string::npos) << half;
+    EXPECT_NE(half.find("ebt_host_cpu_busy_percent{role=\"receiver\"} 3"), std::string::npos) << half;
+    if (std::system("command -v promtool >/dev/null 2>&1") != 0) GTEST_SKIP() << "promtool not installed";
+    EXPECT_TRUE(promtool_accepts(m)) << m;
+    EXPECT_TRUE(promtool_accepts(half)) << half;
+}
