@@ -39,6 +39,12 @@ PcapCapture read_all(pcap_t* p, const std::string& name, const PcapLimits& lim) 
             throw PcapError(name + ": " + rec(n) + ": truncated (" + std::to_string(h->caplen) + " of " +
                             std::to_string(h->len) + " bytes captured); replay needs whole frames "
                             "(capture with a snaplen of at least the largest frame)");
+        if (h->caplen > h->len)
+            throw PcapError(name + ": " + rec(n) + ": " + std::to_string(h->caplen) +
+                            " bytes captured of a " + std::to_string(h->len) +
+                            "-byte frame: not a valid record (captured can never exceed the original)");
+        if (h->ts.tv_usec < 0)
+            throw PcapError(name + ": " + rec(n) + ": timestamp fraction out of range");
         if (h->caplen < kPcapMinFrame || h->caplen > kPcapMaxFrame)
             throw PcapError(name + ": " + rec(n) + ": " + std::to_string(h->caplen) + "-byte frame, expected " +
                             std::to_string(kPcapMinFrame) + ".." + std::to_string(kPcapMaxFrame) + " bytes");
@@ -47,8 +53,12 @@ PcapCapture read_all(pcap_t* p, const std::string& name, const PcapLimits& lim) 
         if (cap.bytes + h->caplen > lim.max_bytes)
             throw PcapError(name + ": more than " + std::to_string(lim.max_bytes) +
                             " bytes of frames (the replay limit) at " + rec(n));
-        // Nanosecond precision was asked for at open: tv_usec holds ns.
-        const uint64_t ts = static_cast<uint64_t>(h->ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(h->ts.tv_usec);
+        // Nanosecond precision was asked for at open: tv_usec holds ns.  The
+        // file's seconds are unsigned 32-bit, but libpcap hands them over
+        // sign-extended: after 2038-01-19 they arrive negative.
+        const uint64_t sec = h->ts.tv_sec < 0 ? uint64_t{static_cast<uint32_t>(h->ts.tv_sec)}
+                                              : static_cast<uint64_t>(h->ts.tv_sec);
+        const uint64_t ts = sec * 1000000000ull + static_cast<uint64_t>(h->ts.tv_usec);
         cap.records.push_back({cap.bytes, h->caplen, ts});
         cap.data.insert(cap.data.end(), pkt, pkt + h->caplen);
         cap.bytes += h->caplen;

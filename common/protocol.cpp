@@ -31,7 +31,13 @@ bool run_io_until(asio::io_context& io, const bool& done, std::chrono::steady_cl
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     io.restart();
     while (!done)
-        if (io.run_one_until(deadline) == 0 && std::chrono::steady_clock::now() >= deadline) break;
+        if (io.run_one_until(deadline) == 0 && std::chrono::steady_clock::now() >= deadline) {
+            // run_one_until does not look at the socket once the deadline has
+            // passed: a thread that resumes after a stall (descheduled)
+            // still takes what is already there before giving up.
+            io.poll();
+            break;
+        }
     if (done) return true;
     cancel();
     io.restart();

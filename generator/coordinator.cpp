@@ -133,6 +133,13 @@ void ReceiverLink::poll(Clock::duration budget) {
         watch_.sent(now);
     }
     if (auto msg = channel_->receive(budget)) absorb(*msg);
+    // Silence may be our own stall (descheduled past the budget): what
+    // already waits in the socket comes first.
+    while (watch_.peer_lost(Clock::now())) {
+        auto msg = channel_->receive(std::chrono::milliseconds(1));
+        if (!msg) break;
+        absorb(*msg);
+    }
     if (watch_.peer_lost(Clock::now()))
         throw PeerLost("xdp-recv silent for " +
                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -111,6 +111,24 @@ bool af_xdp_without_filter(const std::vector<std::string>& args) {
     return false;
 }
 
+std::optional<std::string> kernel_iface_of_vdev(const std::vector<std::string>& args) {
+    std::vector<std::string> vdevs;
+    for (size_t i = 0; i < args.size() && args[i] != "--"; ++i) {
+        bool joined = false;
+        std::string v = vdev_value(args, i, joined);
+        if (!v.empty()) vdevs.push_back(std::move(v));
+    }
+    if (vdevs.size() != 1) return std::nullopt;
+    const std::string& v = vdevs[0];
+    if (!is_af_xdp(v) && v.rfind("net_af_packet", 0) != 0) return std::nullopt;
+    const auto at = v.find(",iface=");
+    if (at == std::string::npos) return std::nullopt;
+    const size_t from = at + 7;
+    std::string iface = v.substr(from, v.find(',', from) - from);
+    if (iface.empty()) return std::nullopt;
+    return iface;
+}
+
 std::string cpu_list_text(const std::set<unsigned>& cpus) {
     std::string out;
     for (auto it = cpus.begin(); it != cpus.end();) {

@@ -36,6 +36,11 @@ std::optional<std::string> check_lcore_cpus(const std::vector<std::string>& args
 // "0-1" or "0,2-3" for a set of CPUs.
 std::string cpu_list_text(const std::set<unsigned>& cpus);
 
+// The kernel interface (iface=) of the one AF_PACKET or AF_XDP vdev in
+// args, if there is exactly one vdev and it is one of those: its link
+// speed is the kernel's, while those PMDs report a fixed 10 Gbit/s.
+std::optional<std::string> kernel_iface_of_vdev(const std::vector<std::string>& args);
+
 // Where dpdk-gen finds the filter program: beside the binary (exe_dir), the
 // build tree's bpf/ (exe_dir/../bpf), or the installed data directory
 // (exe_dir/../share/ebpf-test/bpf); nullopt when none exists.

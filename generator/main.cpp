@@ -5,6 +5,7 @@
 #include <charconv>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <ctime>
 #include <iostream>
@@ -140,6 +141,25 @@ std::string port_driver(uint16_t port_id) {
     rte_eth_dev_info info{};
     if (rte_eth_dev_info_get(port_id, &info) != 0 || info.driver_name == nullptr) return "unknown";
     return info.driver_name;
+}
+
+// The port's link speed for rates: the kernel interface's own for an
+// AF_PACKET or AF_XDP port (those PMDs report a fixed 10 Gbit/s whatever
+// the NIC), else what the PMD reports; 0 when unknown.
+uint32_t link_speed_mbps(const ebt::Port& port, const std::optional<std::string>& iface) {
+    const std::string driver = port_driver(port.id());
+    if (!iface || (driver != "net_af_packet" && driver != "net_af_xdp")) return port.link_speed_mbps();
+    std::ifstream f("/sys/class/net/" + *iface + "/speed");
+    long mbps = -1;
+    if (!(f >> mbps) || mbps <= 0) {
+        ebt::log::warn(*iface + " reports no link speed (" + driver + "'s own figure is a constant): rates in % "
+                       "cannot be resolved and rates are not checked against the link");
+        return 0;
+    }
+    if (static_cast<uint32_t>(mbps) != port.link_speed_mbps())
+        ebt::log::info("link speed " + std::to_string(mbps) + " Mbps from the kernel interface " + *iface + " (" +
+                       driver + " reports " + std::to_string(port.link_speed_mbps()) + ")");
+    return static_cast<uint32_t>(mbps);
 }
 
 boost::json::object plan_json(const ebt::TxPlan& plan, const std::vector<unsigned>& lcores) {
@@ -434,6 +454,7 @@ int main(int argc, char** argv) {
         }
     }
     const bool af_xdp_unfiltered = ebt::af_xdp_without_filter(eal_in);
+    const std::optional<std::string> kernel_iface = ebt::kernel_iface_of_vdev(eal_in);
     // The EAL keeps pointers into argv: storage for the whole run.
     static std::vector<std::string> eal_storage;
     static std::vector<char*> eal_argv;
@@ -472,6 +493,7 @@ int main(int argc, char** argv) {
 
     RunSetup setup;
     std::unique_ptr<ebt::Port> port;
+    uint32_t link_mbps = 0;
     ebt::TxPlan plan;
     std::vector<unsigned> lcores;
     try {
@@ -481,11 +503,12 @@ int main(int argc, char** argv) {
         ps.frame_len = setup.cfg.packet_size;
         ps.vlan_tagged = setup.cfg.vlan.has_value();
         port = std::make_unique<ebt::Port>(ps);
+        link_mbps = link_speed_mbps(*port, kernel_iface);
         // "40%" needs the link speed; every rate is checked against it.
         if (setup.replay && !setup.pcap_file_timing)
-            resolve_replay_rate(setup.cfg, *setup.replay, port->link_speed_mbps());
+            resolve_replay_rate(setup.cfg, *setup.replay, link_mbps);
         else if (!setup.replay)
-            ebt::resolve_rate(setup.cfg, port->link_speed_mbps());
+            ebt::resolve_rate(setup.cfg, link_mbps);
         if (setup.pcap_file_timing)
             apply_file_timing(setup);
         else
@@ -534,7 +557,7 @@ int main(int argc, char** argv) {
                                  {{"id", port->id()},
                                   {"driver", port_driver(port->id())},
                                   {"mac", mac_text(port->mac())},
-                                  {"link_speed_mbps", port->link_speed_mbps()}}},
+                                  {"link_speed_mbps", link_mbps}}},
                                 {"tsc",
                                  {{"nominal_hz", rte_get_tsc_hz()},
                                   {"calibrated_hz", tsc_cal.hz},

@@ -44,6 +44,8 @@ constexpr auto kDrainPoll = 10ms;
 constexpr auto kClassifyTimeout = 5s;
 constexpr auto kHttpTimeout = 5s;
 constexpr auto kAuthTimeout = 10s;
+// Before declaring the peer lost: one more look at the socket.
+constexpr auto kSilenceRecheck = 1ms;
 
 // Without a shared secret only these may drive the receiver: loopback and
 // the RFC 2544 benchmarking range the testbed uses.
@@ -420,15 +422,21 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
             if (stop_requested_) throw std::runtime_error("xdp-recv interrupted by a signal");
             const auto now = Clock::now();
             if (now >= stop_deadline) throw std::runtime_error("no stop message from the generator in time");
-            if (watch.peer_lost(now))
-                throw std::runtime_error("peer lost: no message from the generator for " +
-                                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                            watch.silence(now)).count()) + " ms");
-            if (watch.heartbeat_due(now)) {
+            std::optional<json::object> msg;
+            if (watch.peer_lost(now)) {
+                // Silence may be our own stall (this process descheduled):
+                // what already waits in the socket comes first.
+                msg = channel.receive(kSilenceRecheck);
+                if (!msg)
+                    throw std::runtime_error("peer lost: no message from the generator for " +
+                                             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                watch.silence(now)).count()) + " ms");
+            }
+            if (!msg && watch.heartbeat_due(now)) {
                 channel.send(proto::make_heartbeat(tai_now_ns()), kSendTimeout);
                 watch.sent(now);
             }
-            if (now >= next_sample) {
+            if (!msg && now >= next_sample) {
                 const CpuTotals t = path->read_totals();
                 report.samples.push_back(sampler.take(*path, seconds_since(t0), t));
                 path->sample(report.samples.back().t_s);
@@ -436,7 +444,7 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
                 next_sample += sample_every;
                 continue;
             }
-            if (now >= next_live) {
+            if (!msg && now >= next_live) {
                 const CpuTotals t = path->read_totals();
                 const auto flows = path->read_flows();
                 proto::LiveSample live;
@@ -466,7 +474,7 @@ ReceiverServer::Outcome ReceiverServer::serve_connection(tcp::socket socket, std
                 next_live += live_every;
                 continue;
             }
-            auto msg = channel.receive(std::min({next_sample, next_live, stop_deadline, watch.next_event()}) - now);
+            if (!msg) msg = channel.receive(std::min({next_sample, next_live, stop_deadline, watch.next_event()}) - now);
             if (!msg) continue;
             watch.heard(Clock::now());
             const std::string type = proto::get_string(*msg, "type");

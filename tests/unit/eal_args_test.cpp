@@ -62,3 +62,13 @@ TEST(AfXdpFilter, FoundBesideTheBinaryTheBuildTreeOrTheDataDir) {
     EXPECT_EQ(find_xsk_filter((root / "bin").string()), (root / "bin" / kXskFilterName).string());
     fs::remove_all(root);
 }
+
+TEST(KernelIface, OnlyForOneKernelBackedVdev) {
+    EXPECT_EQ(kernel_iface_of_vdev({"x", "--vdev", "net_af_packet0,iface=eth0,qpairs=2"}), "eth0");
+    EXPECT_EQ(kernel_iface_of_vdev({"x", "--vdev=net_af_xdp0,iface=ens1f0"}), "ens1f0");
+    EXPECT_FALSE(kernel_iface_of_vdev({"x", "--vdev", "net_null0"}));
+    EXPECT_FALSE(kernel_iface_of_vdev({"x", "-a", "0000:03:00.0"}));
+    EXPECT_FALSE(kernel_iface_of_vdev({"x", "--vdev", "net_af_packet0,iface=a", "--vdev", "net_af_packet1,iface=b"}));
+    EXPECT_FALSE(kernel_iface_of_vdev({"x", "--vdev", "net_af_packet0,iface="}));
+    EXPECT_FALSE(kernel_iface_of_vdev({"x", "--", "--vdev", "net_af_packet0,iface=eth0"}));
+}

@@ -190,6 +190,10 @@ TEST(PcapReader, BadFilesAreRefusedNamingFileAndCause) {
     write_pcap(d + "/snap.pcap", {{test_frame(60, 0), 0}, {std::vector<uint8_t>(64, 1), 1, 1514}});
     EXPECT_TRUE(has(error_of(d + "/snap.pcap"), "record 2: truncated (64 of 1514 bytes captured)"))
         << error_of(d + "/snap.pcap");
+    // Captured over the original length: no valid record.
+    write_pcap(d + "/over.pcap", {{test_frame(60, 0), 0}, {std::vector<uint8_t>(64, 1), 1, 60}});
+    EXPECT_TRUE(has(error_of(d + "/over.pcap"), "record 2: 64 bytes captured of a 60-byte frame: not a valid record"))
+        << error_of(d + "/over.pcap");
     // Too short and too long.
     write_pcap(d + "/short.pcap", {{std::vector<uint8_t>(13, 0), 0}});
     EXPECT_TRUE(has(error_of(d + "/short.pcap"), "record 1: 13-byte frame, expected 14..9000"))
@@ -304,4 +308,18 @@ TEST(PcapReplay, TimelineLoopsWithTheMeanGap) {
     // One frame: no timeline.
     write_pcap(p, {{arp_frame(), 1000}});
     EXPECT_EQ(make_replay(read_pcap(p), false).period_ns, 0u);
+}
+
+// The format's seconds are unsigned 32-bit: after 2038-01-19 (top bit set)
+// they stay in order and 1 us apart, not wrapped.
+TEST(PcapReader, TimestampsAfter2038) {
+    TmpDir t;
+    const std::string f = t.path + "/y2038.pcap";
+    const uint64_t s0 = 0x7FFFFFFFull;  // the last second before the sign bit
+    write_pcap(f, {{test_frame(60, 0), s0 * 1000000000u + 999999000u}, {test_frame(60, 0), (s0 + 1) * 1000000000u}});
+    const PcapCapture c = read_pcap(f);
+    ASSERT_EQ(c.records.size(), 2u);
+    EXPECT_EQ(c.records[0].ts_ns, s0 * 1000000000u + 999999000u);
+    EXPECT_EQ(c.records[1].ts_ns, (s0 + 1) * 1000000000u);
+    EXPECT_EQ(c.records[1].ts_ns - c.records[0].ts_ns, 1000u);
 }
