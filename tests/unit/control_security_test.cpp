@@ -12,6 +12,7 @@
 #include "clock_sync.hpp"
 #include "config.hpp"
 #include "prometheus.hpp"
+#include "require.hpp"
 
 namespace fs = std::filesystem;
 
@@ -160,7 +161,7 @@ TEST(Prometheus, BadNamesAreRefused) {
 }
 
 TEST(Prometheus, PromtoolAcceptsTheOutput) {
-    if (std::system("command -v promtool >/dev/null 2>&1") != 0) GTEST_SKIP() << "promtool not installed";
+    REQUIRE_OR_SKIP(std::system("command -v promtool >/dev/null 2>&1") == 0, "promtool not installed");
     ebt::PrometheusText m;
     m.family("ebt_rx_packets_total", ebt::PrometheusText::Type::Counter, "Test packets received.");
     m.sample("ebt_rx_packets_total", 42, {{"side", "receiver"}});

@@ -10,6 +10,7 @@
 #include <boost/asio.hpp>
 
 #include "http_endpoint.hpp"
+#include "require.hpp"
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -143,7 +144,7 @@ TEST(StatusPages, MetricsBoundFlowLabelsAndPassPromtool) {
     EXPECT_NE(m.find("ebt_flow_rx_packets_total{role=\"receiver\",flow=\"3\"} 100"), std::string::npos) << m;
     EXPECT_EQ(m.find("flow=\"4\""), std::string::npos) << m;
     EXPECT_NE(m.find("ebt_rx_lost_packets{role=\"receiver\"} 2"), std::string::npos) << m;
-    if (std::system("command -v promtool >/dev/null 2>&1") != 0) GTEST_SKIP() << "promtool not installed";
+    REQUIRE_OR_SKIP(std::system("command -v promtool >/dev/null 2>&1") == 0, "promtool not installed");
     char tmpl[] = "/tmp/ebt-metrics-XXXXXX";
     const int fd = mkstemp(tmpl);
     ASSERT_GE(fd, 0);

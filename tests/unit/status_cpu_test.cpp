@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "status_pages.hpp"
+#include "require.hpp"
 
 namespace {
 
@@ -58,7 +59,7 @@ TEST(StatusCpu, MetricsExportKnownFiguresOnly) {
     const std::string half = ebt::metrics_text(receiver(-1, 3), 4);
     EXPECT_EQ(half.find("ebt_receive_path_cpu_percent"), std::string::npos) << half;
     EXPECT_NE(half.find("ebt_host_cpu_busy_percent{role=\"receiver\"} 3"), std::string::npos) << half;
-    if (std::system("command -v promtool >/dev/null 2>&1") != 0) GTEST_SKIP() << "promtool not installed";
+    REQUIRE_OR_SKIP(std::system("command -v promtool >/dev/null 2>&1") == 0, "promtool not installed");
     EXPECT_TRUE(promtool_accepts(m)) << m;
     EXPECT_TRUE(promtool_accepts(half)) << half;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <time.h>
 #include <unistd.h>
 
 #include "system_monitor.hpp"
@@ -89,12 +90,26 @@ TEST(SystemMonitor, ParsesOwnCpuTicks) {
     EXPECT_EQ(ebt::parse_proc_cpu_ticks("1 (x) S 1 2 3 4 5 6 7 8 9 10 x 45\n"), 0u);
 }
 
+int64_t process_cpu_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
 TEST(SystemMonitor, RealSamplesOnLoopbackAreConsistent) {
+    const uint64_t tick_ns = 1'000'000'000ull / static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
     ebt::SystemMonitor m("lo", 1.0);
+    const int64_t cpu_before_first = process_cpu_ns();
     m.sample(0.0);
+    const int64_t cpu_after_first = process_cpu_ns();
+    // Spin until this process has used 30 ticks of CPU (measured, not
+    // guessed from a loop count): far more than the reading's resolution.
     volatile uint64_t spin = 0;
-    for (int i = 0; i < 20'000'000; ++i) spin = spin + 1;   // some CPU to account
+    while (process_cpu_ns() - cpu_after_first < static_cast<int64_t>(30 * tick_ns))
+        for (int i = 0; i < 100'000; ++i) spin = spin + 1;
+    const int64_t cpu_before_last = process_cpu_ns();
     m.sample(1.0);
+    const int64_t cpu_after_last = process_cpu_ns();
     const auto r = m.finish(1000);
     ASSERT_EQ(r.samples.size(), 2u);
     EXPECT_EQ(r.samples[0].cpus.size(), static_cast<size_t>(sysconf(_SC_NPROCESSORS_CONF)));
@@ -113,9 +128,21 @@ TEST(SystemMonitor, RealSamplesOnLoopbackAreConsistent) {
     EXPECT_EQ(r.busy_cpu_ns_bound, n * 8 * tick);
     EXPECT_DOUBLE_EQ(*r.busy_cpu_ns_per_packet_bound, static_cast<double>(r.busy_cpu_ns_bound) / 1000.0);
     EXPECT_EQ(r.receive_cpu_ns_bound, (3 * n + 2) * tick);
-    // This process spun: its own time is in the receive figure, within the bound.
+    // This process spun: its own time is in the receive figure.  The
+    // receive figure is softirq of all CPUs (in the samples) + this
+    // process's utime + stime, so its own part is the rest; it must match
+    // the CPU time measured around the two readings, within one tick per
+    // truncated counter (utime and stime, at each end).
     ASSERT_TRUE(r.receive_cpu_ns_per_packet.has_value());
     EXPECT_EQ(r.receive_cpu_ns % tick, 0u);
+    uint64_t softirq_ticks = 0;
+    for (size_t c = 0; c < n; ++c) softirq_ticks += r.samples[1].cpus[c].softirq - r.samples[0].cpus[c].softirq;
+    ASSERT_GE(r.receive_cpu_ns, softirq_ticks * tick);
+    const auto own_ns = static_cast<int64_t>(r.receive_cpu_ns - softirq_ticks * tick);
+    EXPECT_GE(own_ns, cpu_before_last - cpu_after_first - static_cast<int64_t>(2 * tick))
+        << "this process's CPU time is missing from the receive figure";
+    EXPECT_LE(own_ns, cpu_after_last - cpu_before_first + static_cast<int64_t>(2 * tick));
+    EXPECT_GE(own_ns, static_cast<int64_t>(28 * tick));
     EXPECT_GT(r.busy_window_s, 0.99);
     bool has_rx_packets = false;
     for (const auto& [k, v] : r.netdev_delta) has_rx_packets |= k == "rx_packets";
@@ -179,6 +206,27 @@ TEST(SystemMonitor, LiveCpuSharesHaveTheReportsDefinitions) {
     const uint64_t tick = 1'000'000'000ull / r.user_hz;
     EXPECT_EQ(r.receive_cpu_ns, static_cast<uint64_t>(receive) * tick);
     EXPECT_EQ(r.busy_cpu_ns, static_cast<uint64_t>(busy) * tick);
+}
+
+TEST(SystemMonitor, OwnCpuTimeAloneMovesTheReceivePath) {
+    // No softirq at all, only this process's utime/stime (/proc/self/stat)
+    // moving: the receive path is exactly those ticks, the host figure
+    // is only /proc/stat's.
+    auto proc = std::make_shared<FakeProc>();
+    proc->cpus.resize(2);
+    auto m = fake_monitor(proc);
+    m->sample(0.0);
+    proc->second(/*user=*/30, /*softirq=*/0, /*system=*/0, /*own=*/17);
+    proc->own_stime += 5;
+    proc->second(30, 0, 0, 0);
+    m->sample(2.0);
+    ASSERT_TRUE(m->recent_receive_path_cpu_pct());
+    EXPECT_DOUBLE_EQ(m->recent_receive_path_cpu_pct().value(), 100.0 * (17 + 5) / 400.0);
+    EXPECT_DOUBLE_EQ(m->recent_host_cpu_busy_pct().value(), 30.0);
+    const auto r = m->finish(1);
+    const uint64_t tick = 1'000'000'000ull / r.user_hz;
+    EXPECT_EQ(r.receive_cpu_ns, uint64_t{17 + 5} * tick);
+    EXPECT_EQ(r.busy_cpu_ns, uint64_t{2 * 2 * 30} * tick);
 }
 
 TEST(SystemMonitor, LiveCpuUsesTheMostRecentTwoSecondWindow) {

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 
 #include "thread_sched.hpp"
+#include "require.hpp"
 
 using namespace ebt;
 
@@ -27,7 +28,7 @@ TEST(ThreadSched, ParsesSchedstatAndStatus) {
 TEST(ThreadSched, ReadsThisThread) {
     const auto tid = static_cast<pid_t>(syscall(SYS_gettid));
     const auto a = read_thread_sched(tid);
-    if (!a) GTEST_SKIP() << "no /proc/<pid>/task/<tid>/schedstat (CONFIG_SCHED_INFO off)";
+    REQUIRE_OR_SKIP(a.has_value(), "no /proc/<pid>/task/<tid>/schedstat (CONFIG_SCHED_INFO off)");
     // The kernel folds running time into schedstat at ticks and switches:
     // after 100 ms of this thread's CPU time it has moved.
     auto cpu_ns = [] {
