@@ -367,15 +367,30 @@ std::string results_dir_name(const std::string& started_at_iso, const std::strin
 std::string create_results_dir(const std::string& base, const std::string& side,
                                const std::string& dir_name);
 
-// Writes results.json, .csv, .md and raw_data/*.csv into dir, each to a
-// temporary name first and renamed, so no reader ever sees a truncated file.
+// Writes raw_data/*.csv, results.csv, results.md and results.json into dir,
+// in that order (the exact list is at the definition), each with
+// write_file_atomic: results.json last, so its presence means the directory
+// is complete.  Throws std::runtime_error naming the file on the first
+// failure (the files after it are not written).
 void write_results(const std::string& dir, const TestRecord& record);
-// The receiver's own side: results.json holding its report and the test
-// identity, plus raw_data/rx_samples.csv.
+// The receiver's own side: raw_data/rx_samples.csv (and the monitor's
+// CSVs), then results.json holding its report and the test identity.
 void write_receiver_results(const std::string& dir, const TestRecord& identity,
                             const ReceiverReport& report);
 
-// Writes text to path via path.tmp + rename.  Throws std::runtime_error.
+// Writes text to path so that path names either its previous content or
+// all of text, never a part, and nothing else is left in the directory
+// (an unnamed O_TMPFILE inode, fsync'ed, then linked; a replaced file goes
+// through a unique "<name>.<hex>.tmp" and rename).  Throws
+// std::runtime_error "cannot write PATH: REASON", having removed anything
+// it created.
 void write_file_atomic(const std::string& path, const std::string& text);
+
+namespace detail {
+// Named: the fallback for filesystems without O_TMPFILE (a unique .tmp
+// written and renamed), selectable so the unit tests cover it too.
+enum class TempKind { Unnamed, Named };
+void write_file_atomic(const std::string& path, const std::string& text, TempKind kind);
+}  // namespace detail
 
 }  // namespace ebt

@@ -18,6 +18,8 @@ PACKAGES=(
   # tests: libpcap reads net_pcap captures; python3-jsonschema validates
   # results.json against its schema (reasons in ARCHITECTURE.md)
   libpcap-dev python3 python3-jsonschema
+  # tests: strace injects SIGKILL and write faults into the results write
+  strace
   # reliability gates (tools/test.sh): libFuzzer and clang's ASan/UBSan runtimes
   # for the fuzz build (clang 14); clang-tidy for tools/tidy.sh
   libclang-rt-14-dev clang-tidy

@@ -4,12 +4,21 @@
 // Runs with cwd = repo root.
 #include "results.hpp"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "frame_sizes.hpp"
 #include "json_text.hpp"
+#include "require.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
+#include <cstring>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -279,11 +288,11 @@ protected:
         fs::remove_all(dir_, ec);
     }
 
-    // Every *.tmp left anywhere under dir_.
+    // Every temporary (a name holding ".tmp") left anywhere under dir_.
     std::vector<std::string> tmp_files() const {
         std::vector<std::string> out;
         for (const auto& e : fs::recursive_directory_iterator(dir_))
-            if (e.path().extension() == ".tmp") out.push_back(e.path().string());
+            if (e.path().filename().string().find(".tmp") != std::string::npos) out.push_back(e.path().string());
         return out;
     }
 
@@ -785,8 +794,8 @@ protected:
     void SetUp() override {
         TempDirTest::SetUp();
         ASSERT_TRUE(fs::exists("schema/results.schema.json")) << "run from the repo root";
-        if (std::system("/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1") != 0)
-            GTEST_SKIP() << "python3 jsonschema not installed";
+        REQUIRE_OR_SKIP(std::system("/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1") == 0,
+                        "python3 jsonschema not installed");
     }
 };
 
@@ -1190,19 +1199,178 @@ TEST_F(ResultsFiles, WriteReceiverResults) {
     EXPECT_EQ(rx[2], "1.500000,40,400,20.0,0.005,0.002");
 }
 
-TEST_F(ResultsFiles, WriteFileAtomicReplaces) {
-    const fs::path f = dir_ / "file.txt";
-    write_file_atomic(f.string(), "first version, rather long\n");
-    EXPECT_EQ(read_text(f), "first version, rather long\n");
-    write_file_atomic(f.string(), "second\n");
+// write_file_atomic, both ways of making the file (unnamed O_TMPFILE inode,
+// the default; named .tmp, the fallback for filesystems without it).
+class AtomicWrite : public TempDirTest, public ::testing::WithParamInterface<detail::TempKind> {
+protected:
+    void write(const fs::path& f, const std::string& text) { detail::write_file_atomic(f.string(), text, GetParam()); }
+
+    // The names in dir_ (not recursive), sorted.
+    std::vector<std::string> names() const {
+        std::vector<std::string> out;
+        for (const auto& e : fs::directory_iterator(dir_)) out.push_back(e.path().filename().string());
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+};
+
+INSTANTIATE_TEST_SUITE_P(Kinds, AtomicWrite, ::testing::Values(detail::TempKind::Unnamed, detail::TempKind::Named),
+                         [](const auto& info) {
+                             return std::string(info.param == detail::TempKind::Unnamed ? "Unnamed" : "Named");
+                         });
+
+TEST_P(AtomicWrite, ReplacesTheFileNotItsContent) {
+    // An overwrite in place (truncate + write) would change what a hard
+    // link or an open descriptor to the old file sees, and keep its inode:
+    // a replacement leaves the old inode untouched and names a new one.
+    const fs::path f = dir_ / "file.txt", old_link = dir_ / "old_link";
+    const std::string first = "first version, rather long\n";
+    write(f, first);
+    fs::create_hard_link(f, old_link);
+    struct stat before {};
+    ASSERT_EQ(::stat(f.c_str(), &before), 0);
+    const int old_fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(old_fd, 0);
+
+    write(f, "second\n");
     EXPECT_EQ(read_text(f), "second\n");
-    write_file_atomic(f.string(), "");
+    struct stat after {};
+    ASSERT_EQ(::stat(f.c_str(), &after), 0);
+    EXPECT_NE(after.st_ino, before.st_ino) << "the name still points at the old inode: an overwrite in place";
+    EXPECT_EQ(read_text(old_link), first) << "the old inode's content changed";
+    std::string seen(first.size() + 8, '\0');
+    const ssize_t n = ::pread(old_fd, seen.data(), seen.size(), 0);
+    ::close(old_fd);
+    ASSERT_GE(n, 0);
+    seen.resize(static_cast<size_t>(n));
+    EXPECT_EQ(seen, first) << "an open descriptor of the old file sees other bytes";
+
+    write(f, "");
     EXPECT_EQ(read_text(f), "");
-    EXPECT_TRUE(tmp_files().empty());
+    EXPECT_EQ(fs::file_size(f), 0u);
+    EXPECT_EQ(names(), (std::vector<std::string>{"file.txt", "old_link"}));   // no temporary left
 }
 
-TEST_F(ResultsFiles, WriteFileAtomicMissingDirectoryThrows) {
-    EXPECT_THROW(write_file_atomic((dir_ / "no" / "such" / "file").string(), "x"), std::runtime_error);
+TEST_P(AtomicWrite, NewFileIsTheOnlyNameCreated) {
+    const fs::path f = dir_ / "new.csv";
+    const std::string text(100000, 'x');   // more than one page
+    write(f, text);
+    EXPECT_EQ(read_text(f), text);
+    EXPECT_EQ(names(), std::vector<std::string>{"new.csv"});
+    // Created like any file: 0666 less the umask.
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    struct stat st {};
+    ASSERT_EQ(::stat(f.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0666 & ~mask);
+}
+
+TEST_P(AtomicWrite, FailedWriteLeavesNothingAndKeepsTheOldFile) {
+    // RLIMIT_FSIZE makes the kernel refuse the write (EFBIG) without root;
+    // SIGXFSZ, which it also raises, is ignored meanwhile.
+    const fs::path f = dir_ / "results.json";
+    write(f, "old\n");
+    struct rlimit saved {};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = saved;
+    small.rlim_cur = 16;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    std::string what_replace, what_new;
+    try {
+        write(f, std::string(1000, 'y'));
+    } catch (const std::runtime_error& e) {
+        what_replace = e.what();
+    }
+    try {
+        write(dir_ / "fresh.json", std::string(1000, 'y'));
+    } catch (const std::runtime_error& e) {
+        what_new = e.what();
+    }
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, old_handler);
+
+    EXPECT_EQ(what_replace, "cannot write " + f.string() + ": " + std::strerror(EFBIG));
+    EXPECT_EQ(what_new, "cannot write " + (dir_ / "fresh.json").string() + ": " + std::strerror(EFBIG));
+    EXPECT_EQ(read_text(f), "old\n");
+    EXPECT_EQ(names(), std::vector<std::string>{"results.json"});   // no .tmp, no fresh.json
+}
+
+TEST_P(AtomicWrite, FailedReplaceLeavesNothing) {
+    // The name is taken by a non-empty directory: the rename over it fails
+    // (after the text was written and, unnamed, linked to a temporary name).
+    const fs::path f = dir_ / "results.md";
+    fs::create_directories(f / "inside");
+    try {
+        write(f, "text\n");
+        ADD_FAILURE() << "replaced a directory";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("cannot replace " + f.string() + ": "), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(fs::is_directory(f / "inside"));
+    EXPECT_EQ(names(), std::vector<std::string>{"results.md"});
+}
+
+TEST_P(AtomicWrite, MissingDirectoryThrowsNamingThePath) {
+    const fs::path f = dir_ / "no" / "such" / "file";
+    try {
+        write(f, "x");
+        ADD_FAILURE() << "wrote into a missing directory";
+    } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()), "cannot write " + f.string() + ": " + std::strerror(ENOENT));
+    }
+    EXPECT_TRUE(names().empty());
+}
+
+// write_results' stated order (results.cpp): a failure at any file leaves
+// every file before it whole, and none after it; results.json is last.
+// Each file in turn is made unwritable by a non-empty directory in its place.
+TEST_F(ResultsFiles, WriteOrderIsAPrefixOnFailure) {
+    const std::vector<std::string> order = {"raw_data/tx_samples.csv", "raw_data/rx_samples.csv",
+                                            "raw_data/system_cpu.csv", "raw_data/system_mem_netdev.csv",
+                                            "results.csv", "results.md", "results.json"};
+    const TestRecord r = make_record(true);
+    ASSERT_TRUE(r.receiver && r.receiver->system);
+    const std::string whole = create_results_dir(dir_.string(), "two_machine", "whole");
+    write_results(whole, r);
+    for (size_t k = 0; k < order.size(); ++k) {
+        SCOPED_TRACE(order[k]);
+        const std::string d = create_results_dir(dir_.string(), "two_machine", "fail_" + std::to_string(k));
+        fs::create_directories(fs::path(d) / order[k] / "blocker");
+        try {
+            write_results(d, r);
+            ADD_FAILURE() << "write_results did not fail";
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find(order[k]), std::string::npos) << e.what();
+        }
+        for (size_t i = 0; i < order.size(); ++i) {
+            const fs::path f = fs::path(d) / order[i];
+            if (i < k) {
+                EXPECT_EQ(read_text(f), read_text(fs::path(whole) / order[i])) << order[i] << " before the failure";
+            } else if (i > k) {
+                EXPECT_FALSE(fs::exists(f)) << order[i] << " written after the failure";
+            }
+        }
+    }
+    // And the receiver's side: rx_samples.csv, the monitor's two, results.json.
+    const std::vector<std::string> rx_order = {"raw_data/rx_samples.csv", "raw_data/system_cpu.csv",
+                                               "raw_data/system_mem_netdev.csv", "results.json"};
+    const ReceiverReport rep = full_report();
+    for (size_t k = 0; k < rx_order.size(); ++k) {
+        SCOPED_TRACE("receiver " + rx_order[k]);
+        const std::string d = create_results_dir(dir_.string(), "receiver", "fail_" + std::to_string(k));
+        fs::create_directories(fs::path(d) / rx_order[k] / "blocker");
+        EXPECT_THROW(write_receiver_results(d, make_record(false), rep), std::runtime_error);
+        for (size_t i = 0; i < rx_order.size(); ++i) {
+            const fs::path f = fs::path(d) / rx_order[i];
+            if (i < k) {
+                EXPECT_TRUE(fs::is_regular_file(f)) << rx_order[i];
+            } else if (i > k) {
+                EXPECT_FALSE(fs::exists(f)) << rx_order[i];
+            }
+        }
+    }
+    EXPECT_TRUE(tmp_files().empty());
 }
 
 // The receiver report names each flow's flow_id, and receiver_report_from_json
