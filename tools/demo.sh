@@ -17,6 +17,14 @@
 # --results-dir, --token-file and --control-port, so both sides' results
 # land under one results directory.  Relative paths are taken from the
 # directory the script is started in.
+#
+# Environment:
+#   EBT_BUILD_DIR=DIR   use the programs already built in DIR (DIR/generator/
+#                       dpdk-gen, DIR/receiver/xdp-recv): no package install,
+#                       no build (the tests run the demo this way)
+#   EBT_TESTBED=P       the testbed's prefix (default ebt-demo; see
+#                       tools/testbed.sh)
+#   TMPDIR              where the demo keeps its logs while it runs (default /tmp)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -50,11 +58,8 @@ if [[ $EUID -ne 0 ]]; then
   exit 2
 fi
 
-"$ROOT/tools/deps.sh"
-
 # The build: ninja's "[n/N] ..." lines as one refreshed line on a terminal,
 # silent otherwise; the whole output goes to a log, shown on failure.
-build_log=$(mktemp /tmp/ebt-build.XXXXXX)
 build_progress() {
   local cols line
   cols=$(stty size </dev/tty 2>/dev/null | cut -d' ' -f2) || true
@@ -70,23 +75,39 @@ build_progress() {
   done
   printf '\r\033[K'
 }
-set +e
-if [[ -t 1 ]]; then
-  "$ROOT/tools/build.sh" 2>&1 | tee "$build_log" | build_progress
-  build_rc=${PIPESTATUS[0]}
+install_and_build() {
+  "$ROOT/tools/deps.sh"
+  local build_log build_rc steps
+  build_log=$(mktemp -t ebt-build.XXXXXX)
+  set +e
+  if [[ -t 1 ]]; then
+    "$ROOT/tools/build.sh" 2>&1 | tee "$build_log" | build_progress
+    build_rc=${PIPESTATUS[0]}
+  else
+    "$ROOT/tools/build.sh" >"$build_log" 2>&1
+    build_rc=$?
+  fi
+  set -e
+  if ((build_rc != 0)); then
+    cat "$build_log" >&2
+    echo "demo: build failed (exit $build_rc); the log: $build_log" >&2
+    exit 1
+  fi
+  steps=$(grep -c '^\[[0-9]*/[0-9]*\] ' "$build_log" || true)
+  rm -f "$build_log"
+  if ((steps > 0)); then echo "build: ok ($steps steps)"; else echo "build: ok (up to date)"; fi
+}
+
+if [[ -n "${EBT_BUILD_DIR:-}" ]]; then
+  BUILD=$(cd "$EBT_BUILD_DIR" && pwd)
+  for prog in generator/dpdk-gen receiver/xdp-recv; do
+    [[ -x "$BUILD/$prog" ]] || { echo "tools/demo.sh: EBT_BUILD_DIR=$EBT_BUILD_DIR: no $prog there" >&2; exit 2; }
+  done
+  echo "build: using $BUILD (EBT_BUILD_DIR)"
 else
-  "$ROOT/tools/build.sh" >"$build_log" 2>&1
-  build_rc=$?
+  BUILD="$ROOT/build"
+  install_and_build
 fi
-set -e
-if ((build_rc != 0)); then
-  cat "$build_log" >&2
-  echo "demo: build failed (exit $build_rc); the log: $build_log" >&2
-  exit 1
-fi
-steps=$(grep -c '^\[[0-9]*/[0-9]*\] ' "$build_log" || true)
-rm -f "$build_log"
-if ((steps > 0)); then echo "build: ok ($steps steps)"; else echo "build: ok (up to date)"; fi
 
 export EBT_TESTBED="${EBT_TESTBED:-ebt-demo}"
 RECV_PID=""
@@ -98,6 +119,8 @@ cleanup() {
     wait "$RECV_PID" 2>/dev/null || true
   fi
   "$ROOT/tools/testbed.sh" down >/dev/null 2>&1 || true
+  # The logs: already shown if something failed.
+  [[ -z "$LOGDIR" ]] || rm -rf "$LOGDIR"
   exit $rc
 }
 trap cleanup EXIT
@@ -107,7 +130,7 @@ trap 'exit 129' HUP
 "$ROOT/tools/testbed.sh" up
 eval "$("$ROOT/tools/testbed.sh" env)"
 
-LOGDIR=$(mktemp -d /tmp/ebt-demo.XXXXXX)
+LOGDIR=$(mktemp -d -t ebt-demo.XXXXXX)
 GEN_OPTS=()
 given preset || given config || GEN_OPTS+=(--preset quick_test)
 given duration || given count || given preset || given config || GEN_OPTS+=(--duration 10)
@@ -128,7 +151,7 @@ else
 fi
 PORT=${GIVEN[control-port]:-8080}
 
-ip netns exec "$DST_NS" "$ROOT/build/receiver/xdp-recv" --interface "$DST_IF" --results-dir "$RESULTS" --once \
+ip netns exec "$DST_NS" "$BUILD/receiver/xdp-recv" --interface "$DST_IF" --results-dir "$RESULTS" --once \
   --token-file "$TOKEN_FILE" --control-port "$PORT" \
   >"$LOGDIR/xdp-recv.out" 2>&1 &
 RECV_PID=$!
@@ -136,12 +159,21 @@ RECV_PID=$!
 echo "xdp-recv: listening in $DST_NS on $DST_IP:$PORT, XDP on $DST_IF"
 
 set +e
-ip netns exec "$SRC_NS" "$ROOT/build/generator/dpdk-gen" --no-huge --no-pci -m 256 --no-shconf -l 0-1 \
+ip netns exec "$SRC_NS" "$BUILD/generator/dpdk-gen" --no-huge --no-pci -m 256 --no-shconf -l 0-1 \
   --log-level=warning --vdev "net_af_packet0,iface=$SRC_IF" -- \
   "${GEN_OPTS[@]}" "$@" \
   2>&1 | tee "$LOGDIR/dpdk-gen.out" | grep --line-buffered -E 'INFO (sending|receiver ready|t=)|WARN|ERROR'
 rc=${PIPESTATUS[0]}
 set -e
+# xdp-recv --once ends with the test (drain, results: a few seconds at most);
+# if dpdk-gen failed before a test began, it would wait for a controller for
+# ever: stopped at once then, and after 30 s in any case.
+((rc == 0)) || kill -TERM "$RECV_PID" 2>/dev/null || true
+for ((i = 0; i < 300; i++)); do
+  kill -0 "$RECV_PID" 2>/dev/null || break
+  sleep 0.1
+done
+kill -TERM "$RECV_PID" 2>/dev/null || true
 wait "$RECV_PID" || true
 RECV_PID=""
 

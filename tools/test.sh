@@ -9,6 +9,12 @@
 #          target for EBT_FUZZ_TIME seconds (default 60; 0 skips it)
 #   tidy   tools/tidy.sh: clang-tidy (.clang-tidy) over the C++ sources
 #          (opt-in for its time: --stages plain,asan,fuzz,tidy)
+# After each stage's tests, tests/integration/leftovers.sh checks that they
+# left nothing behind that did not exist before them (a meson time-out can
+# kill a test's clean-up halfway): no testbed namespace or veth of theirs, no
+# XDP/tc program that no process holds, no temporary file or directory of
+# their mktemp patterns, no process of the stage's build directory.  Anything
+# left fails the stage, named with how to remove it.
 # Usage: tools/test.sh [--stages plain,asan,fuzz[,tidy]] [MESON-TEST-ARGS...]
 #   MESON-TEST-ARGS (e.g. a test name or --suite unit) go to the plain and
 #   asan stages' `meson test`.  EBT_BUILD_ROOT puts the build directories
@@ -31,13 +37,13 @@ for s in "${stage_list[@]}"; do
 done
 
 if [[ $EUID -ne 0 ]]; then
-  echo "tools/test.sh: run as root (sudo tools/test.sh): the tests load XDP programs and make network namespaces" >&2
+  echo "tools/test.sh: run as root: the tests load XDP programs and make network namespaces" >&2
   exit 2
 fi
 
 root=${EBT_BUILD_ROOT:-.}
 mkdir -p "$root"
-# Timed fuzzing, 60 s per target (issue 6).  It was opt-in while its first
+# Timed fuzzing, 60 s per target.  It was opt-in while its first
 # runs each found a new config-loader bug (fixed, inputs kept in the
 # corpora); every target then ran clean for 5 minutes with CI's fixed seed
 # (EBT_FUZZ_SEED=1, what CI repeats) and again with random seeds.
@@ -56,6 +62,23 @@ configure() {
   fi
 }
 
+# run_tests DIR COMMAND...: the stage's tests (COMMAND), then the leftovers
+# check against a snapshot taken just before them (kept in
+# DIR/meson-logs/leftovers-before.txt).  Exits 1 if either fails.
+run_tests() {
+  local dir=$1 rc=0
+  shift
+  local snap="$dir/meson-logs/leftovers-before.txt"
+  mkdir -p "$dir/meson-logs"
+  tests/integration/leftovers.sh snapshot "$snap"
+  "$@" || rc=$?
+  tests/integration/leftovers.sh check "$snap" --build "$dir" || rc=1
+  if ((rc != 0)); then
+    echo "=== test.sh: stage failed in $dir" >&2
+    exit 1
+  fi
+}
+
 declare -a timing=()
 run_stage() {
   local s=$1 t0=$SECONDS
@@ -64,13 +87,14 @@ run_stage() {
     plain)
       configure "$root/build"
       ninja -C "$root/build"
-      meson test -C "$root/build" --print-errorlogs --num-processes 1 "${test_args[@]}"
+      run_tests "$root/build" meson test -C "$root/build" --print-errorlogs --num-processes 1 "${test_args[@]}"
       ;;
     asan)
       configure "$root/build-asan" -Db_sanitize=address,undefined -Db_lundef=false
       ninja -C "$root/build-asan"
-      ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
-      UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+      run_tests "$root/build-asan" env \
+        ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
+        UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}" \
         meson test -C "$root/build-asan" --print-errorlogs --num-processes 1 \
           --timeout-multiplier 3 "${test_args[@]}"
       ;;
@@ -78,18 +102,23 @@ run_stage() {
       CC=clang CXX=clang++ configure "$root/build-fuzz" -Dfuzz=true \
         -Db_sanitize=address,undefined -Db_lundef=false
       ninja -C "$root/build-fuzz"
-      meson test -C "$root/build-fuzz" --print-errorlogs
-      if ((fuzz_time > 0)); then
-        tools/fuzz.sh --build "$root/build-fuzz" --time "$fuzz_time"
-      else
-        echo "test.sh: timed fuzzing skipped (EBT_FUZZ_TIME=0)"
-      fi
+      run_tests "$root/build-fuzz" fuzz_stage_tests
       ;;
     tidy)
       tools/tidy.sh --build "$root/build"
       ;;
   esac
   timing+=("$s $((SECONDS - t0)) s")
+}
+
+# The fuzz stage's tests: corpus replay, then timed fuzzing.
+fuzz_stage_tests() {
+  meson test -C "$root/build-fuzz" --print-errorlogs || return
+  if ((fuzz_time > 0)); then
+    tools/fuzz.sh --build "$root/build-fuzz" --time "$fuzz_time"
+  else
+    echo "test.sh: timed fuzzing skipped (EBT_FUZZ_TIME=0)"
+  fi
 }
 
 test_args=("$@")

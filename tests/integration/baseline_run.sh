@@ -50,6 +50,7 @@ run_mode() {  # run_mode MODE [xdp-recv args]: one coordinated run; leaves $WORK
   gdir=$(only_dir "$WORK/gen-$mode/two_machine")
   $CHECK "$gdir" --status complete --sent 2000 --flows 4 || fail "results check ($mode)"
   rdir=$(only_dir "$WORK/recv/receiver")
+  $CHECK_RECV "$rdir" --status complete --flows 4 --same-as "$gdir" || fail "receiver results check ($mode)"
   cp "$rdir/results.json" "$WORK/$mode.json"
   cp "$gdir/results.md" "$WORK/$mode.md"
   mv "$WORK/recv" "$WORK/recv-$mode"
@@ -105,16 +106,19 @@ sys.exit(1 if bad else 0)
 PY
 
 # --- 3. standalone baseline with garbage on the socket ---
+# No --duration: SIGINT ends the run (exit 0, complete) once the sockets have
+# read every datagram: the destination namespace's Udp InDatagrams (counted
+# as the receive threads read, in recvmmsg) reaching 2004, the 2000 test
+# packets and 4 garbage datagrams.  No window to fit the sends into.
 DST_MAC=$(ip netns exec "$DST_NS" cat "/sys/class/net/$DST_IF/address")
+udp_in() { ip netns exec "$DST_NS" awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ {print $2}' /proc/net/snmp; }
+udp_in_at_least() { (($(udp_in) >= $1)); }
+udp0=$(udp_in)
 ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/recv" --mode baseline \
-  --no-coordination --duration 5 >"$WORK/recv.out" 2>&1 &
+  --no-coordination >"$WORK/recv.out" 2>&1 &
 RECV_PID=$!
-for _ in $(seq 100); do
-  grep -q "standalone: counting" "$WORK/recv.out" && break
-  kill -0 "$RECV_PID" 2>/dev/null || break
-  sleep 0.05
-done
-grep -q "standalone: counting" "$WORK/recv.out" || fail "standalone baseline did not start counting"
+counting() { grep -q "standalone: counting" "$WORK/recv.out" || { kill -0 "$RECV_PID" 2>/dev/null || fail "standalone baseline exited"; false; }; }
+wait_until 20 "standalone baseline counting" counting
 gen_in_src --vdev "net_af_packet0,iface=$SRC_IF" -- --no-coordination --dst-mac "$DST_MAC" \
   --dst-ip "$DST_IP" --rate 2000 --duration 1 --flows 3 --size 64 --name StandaloneBaseline \
   --results-dir "$WORK/gen-standalone" >"$WORK/gen.out" 2>&1 || { cat "$WORK/gen.out" >&2; fail "dpdk-gen failed"; }
@@ -125,8 +129,11 @@ import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for d in (b"", b"x", b"\xeb\x7e" + b"\x01" * 15, b"\x00" * 32):
     s.sendto(d, (sys.argv[1], 9))' "$DST_IP"
-wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv --no-coordination --mode baseline exited non-zero"; }
+wait_until 20 "the baseline sockets reading 2004 datagrams (Udp InDatagrams from $udp0)" udp_in_at_least $((udp0 + 2004))
+kill -INT "$RECV_PID"
+rc=0; wait "$RECV_PID" || rc=$?
 RECV_PID=""
+[[ $rc -eq 0 ]] || { cat "$WORK/recv.out" >&2; fail "xdp-recv --no-coordination --mode baseline: exit $rc after SIGINT, expected 0"; }
 assert_no_xdp
 rdir=$(only_dir "$WORK/recv/receiver")
 $PY - "$rdir/results.json" <<'PY' || fail "standalone baseline accounting"

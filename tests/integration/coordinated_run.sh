@@ -2,7 +2,9 @@
 # The foundation's end-to-end test: testbed up, xdp-recv in the destination
 # namespace, dpdk-gen over net_af_packet in the source namespace, 10 s at
 # 10,000 pps over 4 flows.  veth loses nothing at this rate, so received must
-# equal sent for every flow; results validate; nothing is left attached.
+# equal sent for every flow; both sides' results validate against the schema
+# (the receiver's own results.json too: complete, test_packets == sent, the
+# 4 flows, and the same report the generator merged); nothing is left attached.
 source "$(dirname "$0")/lib.sh"
 
 testbed_up
@@ -17,6 +19,7 @@ assert_no_xdp
 dir=$(only_dir "$WORK/gen/two_machine")
 $CHECK "$dir" --status complete --sent 100000 --flows 4 --lossless || { cat "$WORK/gen.out" >&2; fail "results check"; }
 rdir=$(only_dir "$WORK/recv/receiver")
-[[ -f "$rdir/results.json" && -f "$rdir/xdp-recv.log" && -f "$rdir/raw_data/rx_samples.csv" ]] || fail "receiver results incomplete in $rdir"
+$CHECK_RECV "$rdir" --status complete --test-packets 100000 --flows 4 --lossless --same-as "$dir" \
+  || fail "receiver results check ($rdir)"
 grep -q "results: $dir" "$WORK/gen.out" || fail "dpdk-gen did not print the results path"
 echo "PASS coordinated run: $(grep -o 'sent [0-9]*' "$WORK/gen.out" | head -1)"
