@@ -2,8 +2,9 @@
 """Sends bad control frames to a running xdp-recv (HOST PORT PROTOCOL_VERSION) and checks each
 reply: an error message with code "bad_request" ("version_mismatch" for a
 hello of another protocol version) whose reason contains the
-expected fragment, then the connection closed.  Exit 0 when every case
-passed; prints one line per case."""
+expected fragment, then the connection closed by the receiver (EOF or a
+reset within 5 s, nothing more sent).  Exit 0 when every case passed;
+prints one line per case."""
 import json
 import socket
 import struct
@@ -24,11 +25,14 @@ def hello(**kw):
 
 
 def read_reply(s):
+    """The first message that is not the receiver's hello, and what followed
+    it: "closed" (EOF or reset within 5 s, nothing more), "data: ..." (more
+    bytes) or "open" (still open after 5 s)."""
     buf = b""
     while True:
         chunk = s.recv(65536)
         if not chunk:
-            break
+            return None, "closed"
         buf += chunk
         while len(buf) >= 4:
             n = struct.unpack(">I", buf[:4])[0]
@@ -37,8 +41,20 @@ def read_reply(s):
             msg = json.loads(buf[4:4 + n])
             buf = buf[4 + n:]
             if msg.get("type") != "hello":   # the receiver's own hello comes first
-                return msg
-    return None
+                return msg, after_reply(s, buf)
+
+
+def after_reply(s, buf):
+    if buf:
+        return f"data: {buf[:80]!r}"
+    s.settimeout(5)
+    try:
+        more = s.recv(65536)
+    except (ConnectionResetError, BrokenPipeError):
+        return "closed"
+    except socket.timeout:
+        return "open"
+    return f"data: {more[:80]!r}" if more else "closed"
 
 
 def configure(test_id=1, **traffic):
@@ -74,13 +90,13 @@ for name, frames, fragment in CASES:
         with socket.create_connection((HOST, PORT), timeout=10) as s:
             for f in frames:
                 s.sendall(f)
-            reply = read_reply(s)
+            reply, then = read_reply(s)
         # A version mismatch has its own code; every other bad message is bad_request.
         code = "version_mismatch" if name.startswith("protocol version") else "bad_request"
         ok = (reply is not None and reply.get("type") == "error" and reply.get("code") == code
-              and fragment in reply.get("reason", ""))
+              and fragment in reply.get("reason", "") and then == "closed")
     except OSError as e:
-        reply, ok = f"socket error: {e}", False
-    print(("PASS" if ok else "FAIL") + f" control: {name}: {reply}")
+        reply, then, ok = f"socket error: {e}", "", False
+    print(("PASS" if ok else "FAIL") + f" control: {name}: {reply}; then {then}")
     failed += not ok
 sys.exit(1 if failed else 0)

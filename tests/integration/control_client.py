@@ -3,6 +3,8 @@ JSON (a 4-byte big-endian length, then the JSON object), blocking, with a
 timeout.  Import it from a test's inline Python:
     sys.path.insert(0, os.environ["EBT_SOURCE_DIR"] + "/tests/integration")
 """
+import hashlib
+import hmac
 import json
 import socket
 import struct
@@ -12,8 +14,9 @@ PROTOCOL_VERSION = 2
 
 
 class Control:
-    def __init__(self, host, port=8080, timeout=5):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host, port=8080, timeout=5, source=None):
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
 
     def send(self, message):
         body = json.dumps(message).encode()
@@ -31,8 +34,34 @@ class Control:
     def recv(self):
         return json.loads(self._read(struct.unpack(">I", self._read(4))[0]))
 
+    def closed(self, timeout=5):
+        """After the peer's last message: "closed" when the connection ends
+        (FIN or RST) within `timeout` s with nothing more sent, "data" when
+        more bytes come, "open" when it is still open after `timeout`."""
+        self.sock.settimeout(timeout)
+        try:
+            return "data" if self.sock.recv(1) else "closed"
+        except (ConnectionResetError, BrokenPipeError):
+            return "closed"
+        except socket.timeout:
+            return "open"
+
 
 def hello(**fields):
     m = {"type": "hello", "protocol_version": PROTOCOL_VERSION, "role": "generator", "software": "test"}
     m.update(fields)
     return m
+
+
+def read_secret(path):
+    """The shared secret as xdp-recv loads --token-file: the first line,
+    trailing whitespace removed (common/auth.cpp)."""
+    with open(path, encoding="utf-8") as f:
+        return f.readline().rstrip("\r\n \t")
+
+
+def auth_response(secret, role, first, second):
+    """hex(HMAC-SHA256(secret, role "|" first "|" second)), common/auth.cpp's
+    response(): the receiver proves itself with ("receiver", cg, cr), the
+    generator with ("generator", cr, cg)."""
+    return hmac.new(secret.encode(), f"{role}|{first}|{second}".encode(), hashlib.sha256).hexdigest()

@@ -122,14 +122,26 @@ grep -qx "$NAME #2|$DST_IP|8081|role=second" <<<"$out" || fail "a fresh browse m
 echo "ok 4: withdrawn on exit (dst daemon and a fresh src browse agree)"
 
 # 5. The daemon dies during a browse: an error, not a silent wait to the end.
+#    The daemon is stopped once the browse runs: when the daemon has sent the
+#    browser's first signal (CacheExhausted, ItemNew or AllForNow on
+#    org.freedesktop.Avahi.ServiceBrowser), seen by dbus-monitor on the
+#    namespace's bus (ready once it has become a monitor: NameLost).
 out=$(timeout 60 "$TB" mdns-exec src -- bash -c '
+  seen() { grep -q "$1" "$WORK/bus.txt" 2>/dev/null; }
+  dbus-monitor --system "type=signal,interface=org.freedesktop.Avahi.ServiceBrowser" >"$WORK/bus.txt" 2>&1 &
+  m=$!
+  for ((i = 0; i < 200; i++)); do seen "member=NameLost" && break; kill -0 $m || break; sleep 0.05; done
+  seen "member=NameLost" || { echo "dbus-monitor did not start"; cat "$WORK/bus.txt"; kill $m; exit 1; }
   "$PROBE" browse 40 >"$WORK/dying.out" 2>&1 &
   p=$!
-  sleep 1
+  for ((i = 0; i < 400; i++)); do seen "interface=org.freedesktop.Avahi.ServiceBrowser" && break; kill -0 $p || break; sleep 0.05; done
+  kill $m; wait $m
+  seen "interface=org.freedesktop.Avahi.ServiceBrowser" && echo "browsing"
   kill -TERM "$(cat /run/avahi-daemon/pid)"
   wait $p; echo "exit $?"
 ' 2>&1) || true
-grep -q "^error " "$WORK/dying.out" || fail "browse did not report the lost daemon: $(cat "$WORK/dying.out"); $out"
+grep -qx "browsing" <<<"$out" || fail "the browse did not start within 20 s: $out; $(cat "$WORK/dying.out")"
+grep -q "^error .*lost avahi-daemon during the browse" "$WORK/dying.out" || fail "browse did not report the lost daemon: $(cat "$WORK/dying.out"); $out"
 grep -qx "exit 1" <<<"$out" || fail "browse exit status: $out"
 echo "ok 5: browse reports a daemon that goes away: $(cat "$WORK/dying.out")"
 
