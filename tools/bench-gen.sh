@@ -8,7 +8,7 @@
 # net_null frees every packet at once, so these figures are the software
 # cost of building and handing packets to the PMD, not a wire rate.
 #
-# Usage: sudo tools/bench-gen.sh [--quick]
+# Usage (as root): tools/bench-gen.sh [--quick]
 #   default: 5 s throughput runs, 2 alternations; 2 s rate runs (1 s at 1e7)
 #   --quick: 1 s runs, 1 alternation
 # Env: DPDK_GEN (default build/generator/dpdk-gen), TESTPMD (default dpdk-testpmd)

@@ -14,7 +14,7 @@
 #      else on the host too) and the receive path's own (softirq of all CPUs
 #      + xdp-recv's own CPU time), each +- its tick-resolution bound.
 #
-# Usage: sudo tools/bench-recv.sh [--quick] [--rate PPS] [--duration S]
+# Usage (as root): tools/bench-recv.sh [--quick] [--rate PPS] [--duration S]
 #   default: 5 s runs, 2 alternations, --rate 200000
 #   --quick: 3 s runs, 1 alternation
 # Env: EBT_BUILD_DIR (default build/), CLANG (default clang), CXX (default g++)

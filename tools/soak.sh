@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak (issue 6): on its own testbed, finds the highest zero-loss rate with
+# Soak: on its own testbed, finds the highest zero-loss rate with
 # a short search, then runs ONE coordinated test for --duration at 80% of
 # it, sampling the RSS of xdp-recv and dpdk-gen, and checks afterwards that
 # nothing is left behind.  Goals, each printed PASS or FAIL:
@@ -13,7 +13,7 @@
 # (tools/build.sh).  Ctrl-C (or any exit) stops the programs and removes
 # the testbed.
 #
-# Usage: sudo tools/soak.sh [--duration S] [--rate PPS] [--build DIR]
+# Usage (as root): tools/soak.sh [--duration S] [--rate PPS] [--build DIR]
 #                           [--pmd af_packet|af_xdp] [--results-dir DIR]
 #   --duration S     the soak test's seconds (default 600; > the warm-up)
 #   --warmup S       seconds of the soak not judged for RSS (default 60)
@@ -53,7 +53,7 @@ done
 ((warmup < duration)) || die2 "--warmup ($warmup s) must be shorter than --duration ($duration s)"
 ((lo < hi)) || die2 "--min ($lo) must be below --max ($hi)"
 case $pmd in af_packet|af_xdp) ;; *) die2 "--pmd: expected af_packet or af_xdp, got '$pmd'" ;; esac
-[[ $EUID -eq 0 ]] || die2 "run as root (sudo tools/soak.sh): it makes network namespaces and loads XDP"
+[[ $EUID -eq 0 ]] || die2 "run as root: it makes network namespaces and loads XDP"
 GEN=$ROOT/$build/generator/dpdk-gen RECV=$ROOT/$build/receiver/xdp-recv
 [[ -x $GEN && -x $RECV ]] || die2 "--build $build: no dpdk-gen/xdp-recv there (tools/build.sh first)"
 

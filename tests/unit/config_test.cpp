@@ -416,7 +416,7 @@ TEST(ConfigYamlErrors, BurstPatternNeedsRateAndDuration) {
                {"config.yaml:3:", "traffic_config.patterns[0].burst_duration", "got -1"});
 }
 
-// Patterns (issue 3): every type's fields, the sequence rule, one line each.
+// Patterns: every type's fields, the sequence rule, one line each.
 TEST(ConfigYamlErrors, PatternRules) {
     const std::string head = "test_config: {duration: 10}\ntraffic_config:\n  patterns:\n";
     // The file, then validate() (the sequence rules span patterns).
@@ -837,7 +837,7 @@ TEST(ConfigSizes, BadMixesNameTheKey) {
 }
 
 // ---------------------------------------------------------------- traffic addressing
-// flow_spec, ip_version, vlan, the machines' IPv6 addresses (issue 3).
+// flow_spec, ip_version, vlan, the machines' IPv6 addresses.
 
 namespace {
 // validate()'s message for a document that loads, or "".

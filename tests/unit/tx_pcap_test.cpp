@@ -419,7 +419,7 @@ TEST(TxPcap, ImixWeightsPerFlow) {
     EXPECT_EQ(total_bytes, pcap_bytes);
 }
 
-// ---- traffic addressing: flow_spec, IPv6, 802.1Q (issue 3) ----
+// ---- traffic addressing: flow_spec, IPv6, 802.1Q ----
 
 namespace {
 
