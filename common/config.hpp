@@ -1,4 +1,4 @@
-// The resolved test configuration: the seed's YAML schema as one C++ struct,
+// The resolved test configuration: the YAML schema (config.yaml) as one C++ struct,
 // its loader (defaults < --config file < --preset < command-line flags) and
 // its validation.  The same struct travels in the control protocol and lands
 // in results.json, through to_json/config_from_json.

@@ -1,4 +1,4 @@
-// The seed's HTTP endpoints (/health, /status, /metrics), served on the
+// The HTTP endpoints (/health, /status, /metrics), served on the
 // control port: a connection whose first bytes are an HTTP request line
 // ("GET " / "HEAD") is HTTP, anything else is the framed control protocol
 // (whose first byte, the top of a length of at most 1 MiB, is always 0).

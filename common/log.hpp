@@ -1,5 +1,5 @@
 // Timestamped logging to stderr and, once a results directory exists, to a
-// log file there (as the seed's src_machine.log / dst_machine.log).  Never
+// log file there (src_machine.log / dst_machine.log).  Never
 // used on a hot path: the TX loop and the XDP program do not log.
 #pragma once
 

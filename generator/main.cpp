@@ -54,7 +54,7 @@
 namespace {
 
 constexpr const char* kUsage = R"(usage: dpdk-gen [EAL options] -- [options]
-  --config FILE        YAML configuration (the seed's schema; see config.yaml)
+  --config FILE        YAML configuration (every key: config.yaml and README)
   --preset NAME        quick_test | performance_test | stress_test, or a preset file path
   --dst-ip IP          receiver address (network_config.dst_machine.ip)
   --dst-mac MAC        destination MAC (default: the receiver's, learned over the control connection)
@@ -635,8 +635,8 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    // /health, /status, /metrics on this machine too (the seed's src_machine
-    // endpoints); a taken port costs the endpoints, not the test.
+    // /health, /status, /metrics on this machine too, as on the destination;
+    // a taken port costs the endpoints, not the test.
     ebt::SharedStatus status;
     status.modify([&](ebt::StatusSnapshot& st) {
         st.role = "generator";

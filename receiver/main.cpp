@@ -26,7 +26,7 @@
 namespace {
 
 constexpr const char* kUsage = R"(usage: xdp-recv [options]
-  --config FILE          YAML configuration (the seed's schema; see config.yaml)
+  --config FILE          YAML configuration (every key: config.yaml and README)
   --interface IF         interface to attach the XDP program to (network_config.dst_machine.interface)
   --mode MODE            xdp | baseline (default xdp).  baseline: no XDP program; a userspace
                          receiver (recvmmsg, one UDP socket per thread with SO_REUSEPORT on the

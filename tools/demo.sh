@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The seed's quick test, end to end on one box: installs what is missing,
+# The quick test (presets/quick_test.yaml), end to end on one box: installs what is missing,
 # builds, brings up the two-namespace testbed, runs xdp-recv in the
 # destination namespace and dpdk-gen (net_af_packet on the veth) in the
 # source namespace with the quick_test preset shortened to 10 s, prints the
