@@ -45,6 +45,7 @@ struct ebt_user_spin_lock {
 #define EBT_VERSION 1u
 #define EBT_TEST_HDR_LEN 18u
 #define EBT_MAX_FLOWS 65536u
+#define EBT_TX_NS_MASK 0xFFFFFFFFFFFFull /* tx_ns is 48 bits on the wire */
 
 struct ebt_test_hdr {
 	__be16 magic;

@@ -22,7 +22,6 @@
 namespace ebt {
 
 namespace {
-constexpr uint64_t kTxNsMask = (uint64_t{1} << 48) - 1;
 constexpr auto kRelaxed = std::memory_order_relaxed;
 
 struct RoomCheck {
@@ -205,7 +204,7 @@ int pcap_tx_lcore_main(void* arg) {
             continue;
         }
 
-        const uint64_t tx_ns = now > epoch ? to_ns(now - epoch) & kTxNsMask : 0;
+        const uint64_t tx_ns = now > epoch ? to_ns(now - epoch) & EBT_TX_NS_MASK : 0;
         uint64_t burst_bytes = 0;
         for (uint32_t i = 0; i < n; ++i) {
             const ReplayFrame& f = frames[cursor];

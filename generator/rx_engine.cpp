@@ -14,7 +14,6 @@
 namespace ebt {
 
 namespace {
-constexpr uint64_t kTxNsMask = (uint64_t{1} << 48) - 1;
 }  // namespace
 
 const char* const kRttMethod =
@@ -60,7 +59,7 @@ void RxEngine::account(rte_mbuf* m, uint64_t now_ns) noexcept {
     if (!p->ip_csum_ok || !p->udp_csum_ok) ++c_.checksum_errors;
     ebt_flow_account(&flows_[p->flow_id], p->seq, m->pkt_len, now_ns);
     // 48-bit wrap-around difference: tx_ns holds the low 48 bits.
-    const uint64_t rtt = (now_ns - p->tx_ns) & kTxNsMask;
+    const uint64_t rtt = (now_ns - p->tx_ns) & EBT_TX_NS_MASK;
     ebt_latency_account(&rtt_, static_cast<int64_t>(rtt));
 }
 

@@ -20,7 +20,6 @@
 namespace ebt {
 
 namespace {
-constexpr uint64_t kTxNsMask = (uint64_t{1} << 48) - 1;
 constexpr auto kRelaxed = std::memory_order_relaxed;
 constexpr uint32_t kNarrow = TxLcoreContext::kNarrowStride;
 constexpr uint32_t kWide = TxLcoreContext::kWideStride;
@@ -365,7 +364,7 @@ int tx_lcore_main(void* arg) {
             continue;
         }
 
-        const uint64_t tx_ns = now > epoch ? to_ns(now - epoch) & kTxNsMask : 0;
+        const uint64_t tx_ns = now > epoch ? to_ns(now - epoch) & EBT_TX_NS_MASK : 0;
         const uint32_t first_cursor = cursor;
         uint64_t burst_bytes = 0;
         if (mix)
