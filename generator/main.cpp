@@ -258,8 +258,8 @@ void apply_count(RunSetup& s) {
     const auto fits = static_cast<uint64_t>(std::llround(static_cast<double>(cfg.packet_rate) * cfg.duration_s));
     if (*s.count > fits)
         throw ebt::ConfigError("--count: " + std::to_string(*s.count) + " packets at " + std::to_string(cfg.packet_rate) +
-                               " pps take " + std::to_string(need_s) + " s, longer than --duration " +
-                               std::to_string(cfg.duration_s) + " s (" + std::to_string(fits) +
+                               " pps take " + ebt::json_number_text(need_s) + " s, longer than --duration " +
+                               ebt::json_number_text(cfg.duration_s) + " s (" + std::to_string(fits) +
                                " packets); raise --duration or the rate, or leave --duration out");
 }
 
@@ -343,8 +343,8 @@ void apply_file_timing(RunSetup& s) {
     }
     if (static_cast<double>(last_ns) >= cfg.duration_s * 1e9)
         throw ebt::ConfigError("--count: " + std::to_string(*s.count) + " packets at the file's timing take " +
-                               std::to_string(need_s) + " s, longer than --duration " +
-                               std::to_string(cfg.duration_s) + " s; raise --duration or leave it out");
+                               ebt::json_number_text(need_s) + " s, longer than --duration " +
+                               ebt::json_number_text(cfg.duration_s) + " s; raise --duration or leave it out");
 }
 
 // Options and configuration; throws ConfigError / UsageError (exit 2).
@@ -533,7 +533,7 @@ int main(int argc, char** argv) {
         if (setup.count && plan.schedule && *setup.count > plan.schedule->total)
             throw ebt::ConfigError("--count: " + std::to_string(*setup.count) + " packets, but the patterns send only " +
                                    std::to_string(plan.schedule->total) + " in their " +
-                                   std::to_string(plan.schedule->duration_s) + " s");
+                                   ebt::json_number_text(plan.schedule->duration_s) + " s");
         unsigned lcore = 0;
         RTE_LCORE_FOREACH_WORKER(lcore) {
             if (lcores.size() < plan.threads.size()) lcores.push_back(lcore);
@@ -595,11 +595,11 @@ int main(int argc, char** argv) {
     try {
         if (setup.coordinated && cfg.discovery.enabled && !setup.dst_ip_given) {
             ebt::log::info("looking for xdp-recv with mDNS (" + std::string(ebt::discovery::kServiceType) + ", up to " +
-                           std::to_string(cfg.discovery.timeout) + " s)");
+                           ebt::json_number_text(cfg.discovery.timeout) + " s)");
             const auto found = ebt::discovery::find_receiver(cfg.discovery.timeout, "", &g_stop);
             if (!found)
                 throw std::runtime_error("no xdp-recv advertised " + std::string(ebt::discovery::kServiceType) +
-                                         " within " + std::to_string(cfg.discovery.timeout) + " s: give --dst-ip");
+                                         " within " + ebt::json_number_text(cfg.discovery.timeout) + " s: give --dst-ip");
             const auto v = found->txt.find("version");
             if (v != found->txt.end() && v->second != std::to_string(ebt::proto::kProtocolVersion))
                 throw std::runtime_error("xdp-recv '" + found->name + "' speaks protocol v" + v->second +
@@ -743,7 +743,7 @@ int main(int argc, char** argv) {
                                                              std::to_string(plan.total_packets) + " packets, mean " +
                                                              std::to_string(plan.total_pps)
                                                        : std::to_string(cfg.packet_rate)) +
-                           " pps for " + std::to_string(run_s) + " s" +
+                           " pps for " + ebt::json_number_text(run_s) + " s" +
                            (plan.count ? ", --count " + std::to_string(*plan.count) : std::string()) + ", " +
                            std::to_string(cfg.flows) +
                            " flows, frames " + ebt::frame_size_text(cfg) + ", " +

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "json_text.hpp"
 #include "log.hpp"
 #include "results.hpp"
 #include "status_pages.hpp"
@@ -67,7 +68,7 @@ int run_standalone(const StandaloneOptions& o, const std::atomic<bool>& stop, Sh
         return 1;
     }
     log::info("standalone: " + path->description() + "; counting test packets of any test id" +
-              (o.duration_s ? " for " + std::to_string(*o.duration_s) + " s" : " until SIGINT"));
+              (o.duration_s ? " for " + json_number_text(*o.duration_s) + " s" : " until SIGINT"));
     if (o.mode == ReceiveMode::Xdp && o.xdp_mode == XdpMode::Auto && path->xdp_mode_used() == "generic")
         log::warn(o.interface + " has no native XDP: generic (skb) mode measures the kernel stack too");
 

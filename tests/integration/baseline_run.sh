@@ -131,6 +131,7 @@ for d in (b"", b"x", b"\xeb\x7e" + b"\x01" * 15, b"\x00" * 32):
     s.sendto(d, (sys.argv[1], 9))' "$DST_IP"
 wait_until 20 "the baseline sockets reading 2004 datagrams (Udp InDatagrams from $udp0)" udp_in_at_least $((udp0 + 2004))
 kill -INT "$RECV_PID"
+wait_until 10 "xdp-recv exiting after SIGINT" eval '! proc_alive "$RECV_PID"'
 rc=0; wait "$RECV_PID" || rc=$?
 RECV_PID=""
 [[ $rc -eq 0 ]] || { cat "$WORK/recv.out" >&2; fail "xdp-recv --no-coordination --mode baseline: exit $rc after SIGINT, expected 0"; }

@@ -194,6 +194,7 @@ udp_listener "$WORK/drop.count" 0
 send_udp 7777 7001 7002 7003
 wait_until 20 "$DST_IF taking the 4 datagrams (rx_packets from $rx0)" rx_at_least $((rx0 + 4))
 kill -INT "$RECV_PID"
+wait_until 10 "xdp-recv exiting after SIGINT" eval '! proc_alive "$RECV_PID"'
 rc=0; wait "$RECV_PID" || rc=$?
 RECV_PID=""
 # Standalone without --duration: SIGINT is the normal end (exit 0, complete).
