@@ -9,8 +9,11 @@
 #     means within 1 ms: with the nominal frequency it grew 1.9 ms/s);
 #   - results.json carries the measured TSC frequency and the drift.
 # Robust to a descheduled generator: the rate is the median over sample
-# pairs at least 5.5 s apart (a stall near one end moves few of them), the
-# latency the median of the first and of the last three windows.
+# pairs at least 5.5 s apart (a stall near one end moves few of them), and
+# judged only when the TX lcore kept its CPU (under 5% of the run off it);
+# the latency is the median of the first and of the last three windows,
+# judged always: a 0.19% clock error moves it 17 ms over the test, 17x the
+# bound.
 source "$(dirname "$0")/lib.sh"
 
 testbed_up
@@ -48,8 +51,18 @@ slopes = [(p2 - p1) / (t2 - t1) for i, (t1, p1) in enumerate(pts) for (t2, p2) i
 assert len(slopes) >= 3, f"too few receiver samples: {pts}"
 rate = statistics.median(slopes)
 err = (rate - target) / target
-print(f"receiver-clock rate {rate:.1f} pps of {target} ({err * 100:+.4f}%, median of {len(slopes)} pairs)")
-assert abs(err) <= 0.0005, f"rate on the receiver's clock {rate:.1f} pps is {err * 100:+.4f}% off {target}"
+desched = (g["descheduled_ms"] or 0) / 1e3
+print(f"receiver-clock rate {rate:.1f} pps of {target} ({err * 100:+.4f}%, median of {len(slopes)} pairs; "
+      f"TX lcore descheduled {desched * 1e3:.0f} ms in {g['elapsed_s']:.2f} s)")
+# A TX lcore kept off its CPU sends late and then catches up, which moves
+# the receiver's per-second counts by far more than a clock error (+0.2%
+# seen with 4 s of 10 descheduled): the rate is judged only on a run whose
+# lcore kept its CPU (under 5% off it).  The latency check below judges the
+# clock either way: it does not depend on when packets left.
+if desched < 0.05 * g["elapsed_s"]:
+    assert abs(err) <= 0.0005, f"rate on the receiver's clock {rate:.1f} pps is {err * 100:+.4f}% off {target}"
+else:
+    print("receiver-clock rate not judged: the TX lcore was descheduled too long (the latency drift below still is)")
 
 # One-way latency per window (the receiver's samples carry it).
 lat = [s["latency_mean_ns"] for s in rx["samples"][:-1] if s.get("latency_mean_ns") is not None]
