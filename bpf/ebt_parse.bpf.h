@@ -6,7 +6,7 @@
  * at the start of the UDP payload.  Included after vmlinux.h,
  * <bpf/bpf_endian.h> and ebpf_test_shared.h by every XDP program that needs
  * to tell our test packets from the rest (xdp_recv.bpf.c, xsk_reflected.bpf.c; user space
- * has common/packet.hpp's parse_test_frame).
+ * has common/wire/packet.hpp's parse_test_frame).
  */
 #ifndef EBT_PARSE_BPF_H
 #define EBT_PARSE_BPF_H

@@ -1,4 +1,4 @@
-// dpdk-gen's side of the control protocol (common/protocol.hpp): connect to
+// dpdk-gen's side of the control protocol (common/control/protocol.hpp): connect to
 // xdp-recv, authenticate both ways, synchronise clocks, hand it the resolved
 // config, learn its MAC, start, keep the heartbeat going while traffic runs,
 // stop and fetch its final counters.  Every wait has a deadline; a receiver

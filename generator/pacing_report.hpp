@@ -21,7 +21,7 @@ ebt_latency merge_pacing(const std::vector<const ebt_latency*>& parts);
 // elapsed_s <= 0 gives zero rates (and no efficiency).
 RateFigures rate_figures(uint64_t packets, uint64_t bytes, double elapsed_s, std::optional<double> target_pps);
 
-// Percentiles: common/histogram.hpp.
+// Percentiles: common/wire/histogram.hpp.
 // The report (nullopt-free: bursts == 0 gives zeros and says so in method).
 PacingReport summarize_pacing(const ebt_latency& merged);
 

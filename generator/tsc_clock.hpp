@@ -1,5 +1,5 @@
 // dpdk-gen's TSC clock: calibrates the TSC against CLOCK_MONOTONIC_RAW at
-// start-up (common/tsc_calibration.hpp holds the math and why) and checks
+// start-up (common/base/tsc_calibration.hpp holds the math and why) and checks
 // it against the kernel's clock at every sample of a test.  The calibrated
 // frequency is the one dpdk-gen uses wherever it turns TSC ticks into time.
 #pragma once

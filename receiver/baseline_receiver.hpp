@@ -3,7 +3,7 @@
 // bound with SO_REUSEPORT to the test's destination address and port, each
 // drained with recvmmsg.  Every datagram is accounted exactly as the XDP
 // program accounts a frame: the header decoded by parse_test_header
-// (common/packet.hpp), the per-flow state updated by ebt_flow_account under
+// (common/wire/packet.hpp), the per-flow state updated by ebt_flow_account under
 // the flow's lock, the latency by ebt_latency_account (bpf/ebpf_test_shared.h),
 // so the two modes' reports compare field for field.
 //

@@ -1,5 +1,5 @@
 // xdp-recv's side of the control protocol: accepts a generator, serves one
-// test through the state sequence in common/protocol.hpp, and writes its own
+// test through the state sequence in common/control/protocol.hpp, and writes its own
 // results directory.  The XDP program is loaded and attached for the test
 // only (RAII), so it is off the interface between tests and on every exit.
 #pragma once

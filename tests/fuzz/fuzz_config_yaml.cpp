@@ -1,4 +1,4 @@
-// libFuzzer target: the YAML config loader (common/config: apply_yaml_text,
+// libFuzzer target: the YAML config loader (common/config/config: apply_yaml_text,
 // validate) on arbitrary text.  The only allowed failure is ConfigError;
 // anything else (another exception, a crash, a sanitizer report) is a bug.
 // A document that loads and validates must survive the JSON round trip that

@@ -1,4 +1,4 @@
-// libFuzzer target: the userspace test-frame parser (common/packet.hpp
+// libFuzzer target: the userspace test-frame parser (common/wire/packet.hpp
 // parse_test_frame), two ways.
 //  - Arbitrary bytes: parse_test_frame must stay inside the buffer (ASan
 //    sees a read past the end: the input is copied to an exactly-sized heap

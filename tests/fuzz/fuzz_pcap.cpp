@@ -1,5 +1,5 @@
 // libFuzzer target: a pcap file read the way the project reads captures,
-// common/pcap_reader (dpdk-gen's --pcap replay), compared with two other
+// common/wire/pcap_reader (dpdk-gen's --pcap replay), compared with two other
 // readings of the same bytes:
 //  1. libpcap's own, a plain pcap_fopen_offline / pcap_next_ex loop: our
 //     reader must accept exactly when every record passes its rules (whole

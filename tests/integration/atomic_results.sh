@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dpdk-gen's results are written atomically and in the order common/results.cpp
+# dpdk-gen's results are written atomically and in the order common/report/results.cpp
 # states (write_results): raw_data/tx_samples.csv, results.csv, results.md,
 # results.json last (a run without a receiver).  Whatever stops the write, the
 # results directory holds a prefix of that list, each file whole, results.json

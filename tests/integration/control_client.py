@@ -55,13 +55,13 @@ def hello(**fields):
 
 def read_secret(path):
     """The shared secret as xdp-recv loads --token-file: the first line,
-    trailing whitespace removed (common/auth.cpp)."""
+    trailing whitespace removed (common/control/auth.cpp)."""
     with open(path, encoding="utf-8") as f:
         return f.readline().rstrip("\r\n \t")
 
 
 def auth_response(secret, role, first, second):
-    """hex(HMAC-SHA256(secret, role "|" first "|" second)), common/auth.cpp's
+    """hex(HMAC-SHA256(secret, role "|" first "|" second)), common/control/auth.cpp's
     response(): the receiver proves itself with ("receiver", cg, cr), the
     generator with ("generator", cr, cg)."""
     return hmac.new(secret.encode(), f"{role}|{first}|{second}".encode(), hashlib.sha256).hexdigest()

@@ -110,7 +110,7 @@ for c in "wrong|wrong HMAC response in 'auth'" \
 done
 
 # A replayed response.  A client that knows the secret checks the receiver's
-# proof (HMAC(secret, "receiver|cg|cr"), common/auth.cpp), answers with
+# proof (HMAC(secret, "receiver|cg|cr"), common/control/auth.cpp), answers with
 # HMAC(secret, "generator|cr|cg") and is let in (a fetch_results after it is
 # answered, not refused); that response replayed in a new session, with the
 # same hello, is refused: the receiver's challenge is new each time.

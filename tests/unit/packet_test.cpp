@@ -1,4 +1,4 @@
-// common/packet (frame builder, stamping, parser) and the DPDK-free TX
+// common/wire/packet (frame builder, stamping, parser) and the DPDK-free TX
 // planning/pacing math in generator/pacing.hpp.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// common/pcap_reader (files written with libpcap's pcap_dump API and raw
+// common/wire/pcap_reader (files written with libpcap's pcap_dump API and raw
 // bytes) and generator/pcap_replay (flows, stamping, timeline; no EAL).
 #include <gtest/gtest.h>
 

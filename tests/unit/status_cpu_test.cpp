@@ -1,4 +1,4 @@
-// common/status_pages: the receiver host's live CPU figures on /status and
+// common/status/status_pages: the receiver host's live CPU figures on /status and
 // /metrics (receive path and whole-host busy, -1 while unknown).
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// common/tsc_calibration.hpp against a fake clock pair: a TSC counting at a
+// common/base/tsc_calibration.hpp against a fake clock pair: a TSC counting at a
 // known rate (not the nominal one), reads with brackets of known width, a
 // TSC whose rate changes mid-test, and a TAI clock slewed against RAW.
 #include <gtest/gtest.h>

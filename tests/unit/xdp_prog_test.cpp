@@ -5,7 +5,7 @@
 // namespace, its veths and any XDP link on them vanish when a test ends,
 // even if it fails or the process dies.
 //
-// Packets are built byte by byte here, independently of common/packet.cpp.
+// Packets are built byte by byte here, independently of common/wire/packet.cpp.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -320,7 +320,7 @@ TEST_F(XdpProg, Ipv6ValidPacket) {
     expect_test(p, build(s), 1, XDP_DROP, "IPv6 + VLAN");
 }
 
-// The generator's own frames (common/packet's build_frame + stamp_frame, as
+// The generator's own frames (common/wire/packet's build_frame + stamp_frame, as
 // dpdk-gen sends them, rather than the hand-built ones above) in the tagged
 // and IPv6 layouts: every frame counted, exact map contents.  Flow f gets
 // f + 2 frames of sizes from the layout's minimum up, seqs 0.. in order.

@@ -35,7 +35,7 @@ struct MachineConfig {
 // combination (the product of the counts), numbered with the source port
 // varying fastest, then the destination port, the source address and the
 // destination address: the one definition is ebt::flow_address()
-// (common/packet.hpp).  An absent range is the base value alone.
+// (common/wire/packet.hpp).  An absent range is the base value alone.
 struct AddrRange {
     std::string start;       // "" = the machine's address (ip, or ipv6 with ip_version 6);
                              // IPv6: the range varies the low 32 bits only

@@ -13,7 +13,7 @@
 
 namespace ebt {
 
-// Percentiles (nearest rank, bucket midpoint): common/histogram.hpp.
+// Percentiles (nearest rank, bucket midpoint): common/wire/histogram.hpp.
 // clock_offset_ns was subtracted in the program; the uncertainty is stated
 // as text ("unknown (no clock sync yet)" until the clock sync exists).
 // method: how the samples were taken; empty = the receiver's one-way text.

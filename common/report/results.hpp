@@ -316,7 +316,7 @@ struct GeneratorReport {
     // Present when the receiver reflected the test packets (test_action tx).
     std::optional<RoundTripReport> round_trip;
     // The TSC's calibrated frequency and its drift during the test
-    // (common/tsc_calibration.hpp); absent when dpdk-gen did not calibrate.
+    // (common/base/tsc_calibration.hpp); absent when dpdk-gen did not calibrate.
     std::optional<TscClockReport> tsc_clock;
 };
 
