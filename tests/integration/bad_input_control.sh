@@ -16,7 +16,7 @@ ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/r
 RECV_PID=$!
 "$EBT_SOURCE_DIR/tools/testbed.sh" wait-listen 8080 "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv not listening"; }
 
-version=$(grep -o 'kProtocolVersion = [0-9]*' "$EBT_SOURCE_DIR/common/protocol.hpp" | grep -o '[0-9]*$')
+version=$(grep -o 'kProtocolVersion = [0-9]*' "$EBT_SOURCE_DIR/common/control/protocol.hpp" | grep -o '[0-9]*$')
 ip netns exec "$SRC_NS" "$PY" "$EBT_SOURCE_DIR/tests/integration/bad_input_control.py" "$DST_IP" 8080 "$version" ||
   { cat "$WORK/recv.out" >&2; fail "bad control messages"; }
 kill -0 "$RECV_PID" 2>/dev/null || { cat "$WORK/recv.out" >&2; fail "xdp-recv died on bad control messages"; }
