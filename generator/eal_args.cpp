@@ -20,9 +20,15 @@ std::string vdev_value(const std::vector<std::string>& args, size_t& i, bool& jo
 }
 
 bool is_af_xdp(const std::string& vdev) { return vdev.rfind("net_af_xdp", 0) == 0; }
-bool has_xdp_prog(const std::string& vdev) {
-    return vdev.find(",xdp_prog=") != std::string::npos;
+// The value of devarg `key` in "name,key=value,...", if it is there.
+std::optional<std::string> devarg(const std::string& vdev, const std::string& key) {
+    const std::string tag = "," + key + "=";
+    const auto at = vdev.find(tag);
+    if (at == std::string::npos) return std::nullopt;
+    const size_t from = at + tag.size();
+    return vdev.substr(from, vdev.find(',', from) - from);
 }
+bool has_xdp_prog(const std::string& vdev) { return devarg(vdev, "xdp_prog").has_value(); }
 std::string vdev_name(const std::string& vdev) { return vdev.substr(0, vdev.find(',')); }
 
 bool parse_uint(const std::string& s, unsigned& v) {
@@ -121,11 +127,8 @@ std::optional<std::string> kernel_iface_of_vdev(const std::vector<std::string>& 
     if (vdevs.size() != 1) return std::nullopt;
     const std::string& v = vdevs[0];
     if (!is_af_xdp(v) && v.rfind("net_af_packet", 0) != 0) return std::nullopt;
-    const auto at = v.find(",iface=");
-    if (at == std::string::npos) return std::nullopt;
-    const size_t from = at + 7;
-    std::string iface = v.substr(from, v.find(',', from) - from);
-    if (iface.empty()) return std::nullopt;
+    auto iface = devarg(v, "iface");
+    if (iface && iface->empty()) return std::nullopt;
     return iface;
 }
 

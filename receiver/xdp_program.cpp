@@ -28,11 +28,6 @@ namespace detail {
 void destroy_skeleton(xdp_recv* skel) noexcept { xdp_recv__destroy(skel); }
 }  // namespace detail
 
-void UniqueFd::reset() noexcept {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-}
-
 namespace {
 
 std::string errstr(int err) {

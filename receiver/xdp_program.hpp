@@ -24,6 +24,7 @@
 #include <linux/types.h>
 
 #include "ebpf_test_shared.h"
+#include "unique_fd.hpp"
 
 struct xdp_recv;   // generated skeleton (build/bpf/xdp_recv.skel.h)
 
@@ -50,29 +51,6 @@ using CUniquePtr = std::unique_ptr<T, CDeleter<T, Destroy>>;
 namespace detail {
 void destroy_skeleton(xdp_recv* skel) noexcept;   // xdp_recv__destroy
 }
-
-// An owned file descriptor (closed on destruction); -1 when empty.
-class UniqueFd {
-public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-    ~UniqueFd() { reset(); }
-    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    UniqueFd& operator=(UniqueFd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    int get() const noexcept { return fd_; }
-    void reset() noexcept;   // close (if open) and become empty
-
-private:
-    int fd_ = -1;
-};
 
 // What the program does with a valid test packet after counting it.
 enum class TestAction { Drop, Pass, Tx };

@@ -24,6 +24,7 @@
 #include "ebpf_test_shared.h"
 #include "frame_sizes.hpp"
 #include "json_text.hpp"
+#include "unique_fd.hpp"
 
 namespace ebt {
 
@@ -991,17 +992,6 @@ std::string create_results_dir(const std::string& base, const std::string& side,
 
 namespace {
 
-// An fd closed on every path.
-struct Fd {
-    int fd = -1;
-    explicit Fd(int f) : fd(f) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
 [[noreturn]] void fail_write(const std::string& what, const std::string& path, int err) {
     throw std::runtime_error("cannot " + what + " " + path + ": " + std::strerror(err));
 }
@@ -1052,13 +1042,13 @@ void write_file_atomic(const std::string& path, const std::string& text, TempKin
     const std::string dir = p.has_parent_path() ? p.parent_path().string() : std::string(".");
     const std::string name = p.filename().string();
     if (name.empty() || name == "." || name == "..") fail_write("write", path, EISDIR);
-    const Fd dfd(::open(dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-    if (dfd.fd < 0) fail_write("write", path, errno);
+    const UniqueFd dfd(::open(dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (dfd.get() < 0) fail_write("write", path, errno);
 
     std::string temp;   // a name this call created, removed on failure
     int fd = -1;
     if (kind == TempKind::Unnamed) {
-        fd = ::openat(dfd.fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+        fd = ::openat(dfd.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
         // No O_TMPFILE on this filesystem: the named way.
         if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) kind = TempKind::Named;
         else if (fd < 0) fail_write("write", path, errno);
@@ -1066,26 +1056,26 @@ void write_file_atomic(const std::string& path, const std::string& text, TempKin
     if (kind == TempKind::Named) {
         for (int tries = 0; fd < 0; ++tries) {
             temp = temp_name(name);
-            fd = ::openat(dfd.fd, temp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+            fd = ::openat(dfd.get(), temp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
             if (fd < 0 && (errno != EEXIST || tries >= 100)) fail_write("write", path, errno);
         }
     }
-    const Fd file(fd);
+    const UniqueFd file(fd);
     auto fail = [&](const char* what, int err) {
-        if (!temp.empty()) ::unlinkat(dfd.fd, temp.c_str(), 0);
+        if (!temp.empty()) ::unlinkat(dfd.get(), temp.c_str(), 0);
         fail_write(what, path, err);
     };
-    if (const int err = write_all(file.fd, text)) fail("write", err);
-    if (::fsync(file.fd) != 0) fail("write", errno);
+    if (const int err = write_all(file.get(), text)) fail("write", err);
+    if (::fsync(file.get()) != 0) fail("write", errno);
 
     if (kind == TempKind::Unnamed) {
         // linkat through /proc/self/fd: AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH.
-        const std::string self = "/proc/self/fd/" + std::to_string(file.fd);
-        if (::linkat(AT_FDCWD, self.c_str(), dfd.fd, name.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+        const std::string self = "/proc/self/fd/" + std::to_string(file.get());
+        if (::linkat(AT_FDCWD, self.c_str(), dfd.get(), name.c_str(), AT_SYMLINK_FOLLOW) != 0) {
             if (errno != EEXIST) fail("write", errno);
             for (int tries = 0;; ++tries) {
                 temp = temp_name(name);
-                if (::linkat(AT_FDCWD, self.c_str(), dfd.fd, temp.c_str(), AT_SYMLINK_FOLLOW) == 0) break;
+                if (::linkat(AT_FDCWD, self.c_str(), dfd.get(), temp.c_str(), AT_SYMLINK_FOLLOW) == 0) break;
                 if (errno != EEXIST || tries >= 100) {
                     const int err = errno;
                     temp.clear();   // not created
@@ -1095,12 +1085,12 @@ void write_file_atomic(const std::string& path, const std::string& text, TempKin
         }
     }
     if (!temp.empty()) {
-        if (::renameat(dfd.fd, temp.c_str(), dfd.fd, name.c_str()) != 0) fail("replace", errno);
+        if (::renameat(dfd.get(), temp.c_str(), dfd.get(), name.c_str()) != 0) fail("replace", errno);
         temp.clear();
     }
     // The name is in place; make it durable.  EINVAL/ENOTSUP: a filesystem
     // that cannot sync a directory (nothing to do).
-    if (::fsync(dfd.fd) != 0 && errno != EINVAL && errno != ENOTSUP) fail_write("sync the directory of", path, errno);
+    if (::fsync(dfd.get()) != 0 && errno != EINVAL && errno != ENOTSUP) fail_write("sync the directory of", path, errno);
 }
 
 }  // namespace detail
