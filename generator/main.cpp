@@ -1,6 +1,6 @@
 // dpdk-gen: the source machine's side.  `dpdk-gen <EAL options> -- <options>`.
 // Thin: EAL, options and the order of a test here; the work in port (DPDK
-// port), tx_engine (the TX lcores), coordinator (control protocol) and
+// port), tx_engine (the TX lcores), receiver_link (control protocol) and
 // common/ (config, packets, results).
 #include <charconv>
 #include <csignal>
@@ -34,11 +34,11 @@
 #include "json_text.hpp"
 #include "status_server.hpp"
 #include "config.hpp"
-#include "coordinator.hpp"
+#include "receiver_link.hpp"
 #include "live_output.hpp"
 #include "log.hpp"
 #include "packet.hpp"
-#include "pacing.hpp"
+#include "tx_plan.hpp"
 #include "pacing_report.hpp"
 #include "pcap_reader.hpp"
 #include "pcap_replay.hpp"

@@ -15,6 +15,7 @@
 #include <rte_memcpy.h>
 #include <rte_pause.h>
 
+#include "pacer.hpp"
 #include "pcap_replay.hpp"
 #include "tx_burst.hpp"
 #include "tx_engine.hpp"

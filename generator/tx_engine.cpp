@@ -14,6 +14,7 @@
 #include <rte_memcpy.h>
 #include <rte_pause.h>
 
+#include "pacer.hpp"
 #include "size_pattern.hpp"
 #include "tx_burst.hpp"
 

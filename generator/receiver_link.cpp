@@ -1,4 +1,4 @@
-#include "coordinator.hpp"
+#include "receiver_link.hpp"
 
 #include <chrono>
 #include <stdexcept>
