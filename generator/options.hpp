@@ -22,16 +22,16 @@ struct RunSetup {
     TestConfig cfg;
     bool coordinated = true;
     bool dry_run = false;
-    std::optional<std::array<uint8_t, 6>> dst_mac;   // from flag or config
-    std::vector<SeqFault> seq_faults;            // test only; sorted, global flow ids
-    std::optional<std::string> token;                 // shared secret for the control connection
-    bool dst_ip_given = false;                        // --dst-ip (discovery is skipped)
-    std::optional<uint64_t> count;                    // --count N
-    bool duration_given = false;                      // --duration on the command line
-    bool quiet = false;                               // --quiet
-    bool stats_json = false;                          // --stats-json
-    std::optional<PcapReplay> replay;            // --pcap (read and checked)
-    bool pcap_file_timing = false;                    // --pcap-timing file
+    std::optional<std::array<uint8_t, 6>> dst_mac;     // from flag or config
+    std::vector<SeqFault> seq_faults;                  // test only; sorted, global flow ids
+    std::optional<std::string> token;                  // shared secret for the control connection
+    bool dst_ip_given = false;                         // --dst-ip (discovery is skipped)
+    std::optional<uint64_t> count;                     // --count N
+    bool duration_given = false;                       // --duration on the command line
+    bool quiet = false;                                // --quiet
+    bool stats_json = false;                           // --stats-json
+    std::optional<PcapReplay> replay;                  // --pcap (read and checked)
+    bool pcap_file_timing = false;                     // --pcap-timing file
 };
 
 // The whole --help text.

@@ -13,6 +13,19 @@
 
 namespace ebt {
 
+namespace {
+// results.json's name for why a TX lcore's loop ended.
+const char* end_name(TxEndReason why) {
+    switch (why) {
+        case TxEndReason::kTotalReached: return "total_reached";
+        case TxEndReason::kStopFlag: return "stopped";
+        case TxEndReason::kDeadline: return "deadline";
+        case TxEndReason::kNotRun: break;
+    }
+    return "not_run";
+}
+}  // namespace
+
 void TestRun::collect() {
     GeneratorReport& gen = record_.generator;
     uint64_t first_start = UINT64_MAX, last_end = 0;
@@ -36,20 +49,7 @@ void TestRun::collect() {
         if (!c.plan.unlimited) t.target_packets = c.plan.total_packets;
         const uint64_t t_start = c.stats.start_tsc.load(), t_end = c.stats.end_tsc.load();
         if (t_end > t_start) t.elapsed_s = static_cast<double>(t_end - t_start) / hz;
-        switch (c.end_reason) {
-            case TxEndReason::kTotalReached:
-                t.end = "total_reached";
-                break;
-            case TxEndReason::kStopFlag:
-                t.end = "stopped";
-                break;
-            case TxEndReason::kDeadline:
-                t.end = "deadline";
-                break;
-            case TxEndReason::kNotRun:
-                t.end = "not_run";
-                break;
-        }
+        t.end = end_name(c.end_reason);
         // Targets: the lcore's share of the (mean) rate, each flow's share of it.
         const std::optional<double> target =
             cfg_.rate_max ? std::nullopt : std::optional<double>(static_cast<double>(c.plan.target_pps));

@@ -1,14 +1,14 @@
 // One test, from the receiver's handshake to the summary line, in phases:
-//   coordinate   discovery (mDNS), the control connection (auth, clock
-//                sync, configure), the destination MAC          (test_run.cpp)
-//   open         the status endpoints, the results directory and log
-//   prepare      TX lcore contexts, the RX engine, the replay's stamps,
-//                the receiver's start
-//   run          launch the TX lcores; sample and show live output until
-//                they are done                                  (sampling.cpp)
-//   collect      the generator's report from the lcores          (run_report.cpp)
-//   finish       stop the receiver and fetch its results, the round trip,
-//                results.json, the summary                       (test_run.cpp)
+//   coordinate      discovery (mDNS), the control connection (auth, clock
+//                   sync, configure), the destination MAC       (test_run.cpp)
+//   open_results    the status endpoints, the results directory and log
+//   prepare         TX lcore contexts, the RX engine, the replay's stamps,
+//                   the receiver's start
+//   run_and_sample  launch the TX lcores; sample and show live output
+//                   until they are done                          (sampling.cpp)
+//   collect         the generator's report from the lcores       (run_report.cpp)
+//   finish          stop the receiver and fetch its results, the round
+//                   trip, results.json, the summary              (test_run.cpp)
 // execute() runs them and returns the exit status.
 #pragma once
 

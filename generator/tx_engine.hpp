@@ -96,7 +96,7 @@ struct TxLcoreContext {
     std::vector<SizeWeight> size_mix;  // empty: every frame is spec.frame_len; else sizes
                                        // (each <= spec.frame_len) in a size_pattern()
     // --pcap: the replay (prepared and, with --pcap-stamp, stamped), sent by
-    // pcap_tx_lcore_main() instead of the synthetic loop; plan.flow_count is
+    // pcap_tx_lcore_main() instead of the synthetic frames; plan.flow_count is
     // then its stamped flow count (0 without stamping).
     const PcapReplay* replay = nullptr;
     bool replay_file_timing = false;   // --pcap-timing file: the file's gaps, not the plan's rate
