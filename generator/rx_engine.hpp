@@ -24,7 +24,7 @@
 #include <linux/types.h>
 
 #include "ebpf_test_shared.h"
-#include "pacing.hpp"
+#include "pacer.hpp"
 #include "results.hpp"
 
 struct rte_mbuf;

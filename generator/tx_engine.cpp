@@ -15,7 +15,7 @@
 #include <rte_pause.h>
 
 #include "size_pattern.hpp"
-#include "tx_burst.hpp"
+#include "tx_loop.hpp"
 
 namespace ebt {
 
@@ -201,15 +201,19 @@ void prepare_tx_lcore(TxLcoreContext& c) {
     // send the same size at the same time.
     for (uint32_t i = 0; mix && i < p.flow_count; ++i)
         c.pattern_pos[i] = static_cast<uint32_t>((p.first_flow + i) % c.pattern.size());
-    c.flow_bytes.assign(p.flow_count, 0);
-    c.flow_seq.assign(p.flow_count, 0);
-    c.flow_sent.assign(p.flow_count, 0);
-    c.flow_refused.assign(p.flow_count, 0);
-    c.flow_dropped.assign(p.flow_count, 0);
     c.fault_next.assign(c.faults.empty() ? 0 : p.flow_count, 0);
     c.fault_pending.assign(c.faults.empty() ? 0 : p.flow_count, TxLcoreContext::kNoSeq);
     for (size_t k = c.faults.size(); k-- > 0;) c.fault_next[c.faults[k].flow] = static_cast<uint32_t>(k);
+    reset_tx_outputs(c);
+}
 
+void reset_tx_outputs(TxLcoreContext& c) {
+    const uint32_t flows = c.plan.flow_count;
+    c.flow_seq.assign(flows, 0);
+    c.flow_sent.assign(flows, 0);
+    c.flow_bytes.assign(flows, 0);
+    c.flow_refused.assign(flows, 0);
+    c.flow_dropped.assign(flows, 0);
     TxLcoreStats& s = c.stats;
     for (auto* a : {&s.packets, &s.bytes, &s.bursts, &s.tx_full_retries, &s.tx_full_dropped,
                     &s.alloc_failures, &s.late_bursts, &s.late_packets, &s.start_tsc, &s.end_tsc})
@@ -218,14 +222,97 @@ void prepare_tx_lcore(TxLcoreContext& c) {
     s.running.store(false);
     s.finished.store(false);
     c.pacing = ebt_latency{};
+    c.replay_stamped = c.replay_unstamped = 0;
     c.end_reason = TxEndReason::kNotRun;
     c.rc = 0;
 }
 
+namespace {
+
+// The synthetic burst source: each packet a copy of its flow's template,
+// stamped; flows round-robin.  One instantiation per combination of faults
+// and size mix, so the fixed-size fast path pays for neither.
+template <bool kFaults, bool kMix>
+class SyntheticSource {
+public:
+    explicit SyntheticSource(TxLcoreContext& c)
+        : fl_{c.hdr_templates.data(), c.flow_seq.data(), c.flow_sent.data(), c.plan.flow_count,
+              c.faults.data(), static_cast<uint32_t>(c.faults.size()), c.fault_next.data(),
+              c.fault_pending.data(), c.sizes.data(), static_cast<uint32_t>(c.sizes.size()),
+              c.pattern.data(), static_cast<uint32_t>(c.pattern.size()), c.pattern_pos.data(),
+              c.flow_bytes.data()},
+          len_(c.spec.frame_len),
+          refused_(c.flow_refused.data()),
+          dropped_(c.flow_dropped.data()) {
+        fl_.stride = c.template_stride;
+        fl_.at = c.stamp_at;
+    }
+
+    uint64_t fill(rte_mbuf** pkts, uint32_t n, uint64_t tx_ns) {
+        first_cursor_ = cursor_;
+        uint64_t burst_bytes = 0;
+        cursor_ = fill_burst<kFaults, kMix>(pkts, n, cursor_, fl_, len_, tx_ns, pkt_flow_, burst_bytes);
+        return burst_bytes;
+    }
+
+    void refused(uint32_t i) { ++refused_[flow_of(i)]; }
+
+    // Without faults, rolling the seq back keeps every flow's seq contiguous
+    // and equal to its sent count; with faults only the sent counts are
+    // rolled back.
+    uint64_t rollback(rte_mbuf** pkts, uint32_t sent, uint32_t n) {
+        uint64_t bytes = 0;
+        for (uint32_t i = sent; i < n; ++i) {
+            const uint32_t f = flow_of(i);
+            bytes += pkts[i]->data_len;
+            ++dropped_[f];
+            if constexpr (kMix) fl_.bytes[f] -= pkts[i]->data_len;
+            if constexpr (kFaults) {
+                --fl_.sent[f];
+            } else {
+                --fl_.seq[f];
+            }
+        }
+        return bytes;
+    }
+
+    void finish(TxLcoreContext&) {
+        if constexpr (!kFaults)
+            for (uint32_t f = 0; f < fl_.nflows; ++f) fl_.sent[f] = fl_.seq[f];
+        if constexpr (!kMix)
+            for (uint32_t f = 0; f < fl_.nflows; ++f) fl_.bytes[f] = fl_.sent[f] * len_;
+    }
+
+private:
+    // The flow of the last burst's i-th frame (rollback and refusals only).
+    uint32_t flow_of(uint32_t i) const {
+        if constexpr (kFaults || kMix) return pkt_flow_[i];
+        uint32_t f = first_cursor_ + i;
+        while (f >= fl_.nflows) f -= fl_.nflows;
+        return f;
+    }
+
+    Flows fl_;
+    uint32_t len_;
+    uint64_t* refused_;
+    uint64_t* dropped_;
+    uint32_t cursor_ = 0, first_cursor_ = 0;
+    uint32_t pkt_flow_[kMaxTxBurst];  // faults or size mix: for the rollback
+};
+
+template <bool kFaults, bool kMix>
+int run_synthetic(TxLcoreContext& c) {
+    const bool paced = c.plan.paced && !c.plan.unlimited;
+    if (!paced) return run_tx_loop<SyntheticSource<kFaults, kMix>, UnpacedClock>(c);
+    if (c.plan.schedule != nullptr) return run_tx_loop<SyntheticSource<kFaults, kMix>, ScheduleClock>(c);
+    return run_tx_loop<SyntheticSource<kFaults, kMix>, ConstantClock>(c);
+}
+
+}  // namespace
+
 int tx_lcore_main(void* arg) {
     auto& c = *static_cast<TxLcoreContext*>(arg);
-    const TxThreadPlan plan = c.plan;
-    const uint32_t nflows = plan.flow_count;
+    const uint32_t nflows = c.plan.flow_count;
     const bool faulty = !c.faults.empty();
     if (c.pool == nullptr || nflows == 0 || c.flow_seq.size() != nflows ||
         c.flow_sent.size() != nflows || c.flow_bytes.size() != nflows || c.sizes.empty() ||
@@ -238,198 +325,9 @@ int tx_lcore_main(void* arg) {
         c.stats.finished.store(true);
         return c.rc;
     }
-
-    const uint16_t port = c.port_id;
-    const uint16_t queue = plan.queue_id;
-    rte_mempool* const pool = c.pool;
-    const uint32_t len = c.spec.frame_len;
     const bool mix = !c.pattern.empty();
-    Flows fl{c.hdr_templates.data(), c.flow_seq.data(), c.flow_sent.data(), nflows,
-             c.faults.data(), static_cast<uint32_t>(c.faults.size()), c.fault_next.data(),
-             c.fault_pending.data(), c.sizes.data(), static_cast<uint32_t>(c.sizes.size()),
-             c.pattern.data(), static_cast<uint32_t>(c.pattern.size()), c.pattern_pos.data(),
-             c.flow_bytes.data()};
-    fl.stride = c.template_stride;
-    fl.at = c.stamp_at;
-    const std::atomic<bool>* const stop = c.stop;
-    const uint64_t deadline = c.deadline_tsc;
-    const uint64_t epoch = c.epoch_tsc;
-    const bool unlimited = plan.unlimited;
-    const bool paced = plan.paced && !unlimited;
-    // Patterns: this lcore's view of the shared schedule (no allocation).
-    const bool patterned = paced && plan.schedule != nullptr;
-    const uint64_t total = plan.total_packets;
-    const uint32_t burst = std::clamp<uint32_t>(plan.burst, 1, kMaxTxBurst);
-    const TscToNs to_ns{c.tsc_hz};
-    // ns = ticks * ns_mult >> 32: the pacing error without a division.
-    const uint64_t ns_mult = (uint64_t{1000000000} << 32) / c.tsc_hz;
-    ebt_latency& pacing = c.pacing;
-    TxLcoreStats& st = c.stats;
-
-    auto stop_requested = [&](uint64_t now, TxEndReason& why) {
-        if (stop != nullptr && stop->load(kRelaxed)) {
-            why = TxEndReason::kStopFlag;
-            return true;
-        }
-        if (deadline != 0 && now >= deadline) {
-            why = TxEndReason::kDeadline;
-            return true;
-        }
-        return false;
-    };
-
-    TxEndReason why = TxEndReason::kTotalReached;
-    st.tid.store(rte_gettid(), kRelaxed);  // once, before the loop (cached by DPDK)
-    st.running.store(true, std::memory_order_release);
-
-    uint64_t now = rte_rdtsc();
-    const uint64_t start = c.start_tsc != 0 ? c.start_tsc : now;
-    bool stopped = false;
-    while (now < start) {  // synchronized start
-        if (stop_requested(now, why)) {
-            stopped = true;
-            break;
-        }
-        rte_pause();
-        now = rte_rdtsc();
-    }
-    st.start_tsc.store(start, kRelaxed);
-
-    Pacer pacer(c.tsc_hz, paced && plan.target_pps ? plan.target_pps : 1, start);
-    ScheduleLane lane = patterned ? ScheduleLane(*plan.schedule, plan.first_flow, nflows, c.spec.flows, plan.schedule_limit)
-                                  : ScheduleLane();
-    uint64_t queued = 0;  // packets built so far = next packet index
-    uint64_t packets = 0, bytes = 0, bursts = 0, retries = 0, dropped = 0, alloc_fail = 0,
-             late_bursts = 0, late_packets = 0;
-    uint32_t cursor = 0;
-    // One burst's worth of schedule (constant rate), and the catch-up rule.
-    const uint64_t burst_ticks = paced && plan.target_pps ? burst * c.tsc_hz / plan.target_pps : 0;
-    CatchUpGate gate;
-    uint64_t due_tsc = 0;  // the current burst's schedule (paced)
-    // Patterns: the planned burst (size, due, span), recomputed only when a
-    // burst has left (queued moved), not on every spin.
-    uint64_t planned_at = UINT64_MAX, span_ticks = 0;
-    uint32_t planned_n = 0;
-    rte_mbuf* pkts[kMaxTxBurst];
-    uint32_t pkt_flow[kMaxTxBurst];  // faults or size mix: for the rollback
-
-    while (!stopped) {
-        now = rte_rdtsc();
-        if (stop_requested(now, why)) break;
-        uint32_t n = burst;
-        if (!unlimited) {
-            const uint64_t remaining = total - queued;
-            if (remaining == 0) {
-                why = TxEndReason::kTotalReached;
-                break;
-            }
-            if (remaining < n) n = static_cast<uint32_t>(remaining);
-        }
-        if (paced) {
-            uint64_t span = burst_ticks;
-            if (patterned) {
-                if (planned_at != queued) {
-                    planned_at = queued;
-                    planned_n = lane.burst_len(queued, n);
-                    due_tsc = start + lane.due(queued + planned_n - 1);
-                    span_ticks = lane.interval(queued, queued + planned_n - 1);
-                }
-                n = planned_n;
-                span = span_ticks;
-            } else {
-                due_tsc = pacer.due_tsc(queued + n - 1);
-            }
-            // Behind schedule (a stall): keep the schedule, so the total
-            // stays exact, but catch up at no more than twice the rate, one
-            // burst at a time, never in a back-to-back micro-burst.
-            bool late = false;
-            if (!gate.ready(now, due_tsc, span, late)) {
-                rte_pause();
-                continue;
-            }
-            if (late) {
-                ++late_bursts;
-                late_packets += n;
-                st.late_packets.store(late_packets, kRelaxed);
-                st.late_bursts.store(late_bursts, kRelaxed);
-            }
-        }
-
-        // Raw get: mbufs come back to the pool reset (refcnt 1, one
-        // segment) and no other field is ever changed, so the fill below
-        // sets only data_off and the lengths.
-        if (rte_mempool_get_bulk(pool, reinterpret_cast<void**>(pkts), n) != 0) {
-            st.alloc_failures.store(++alloc_fail, kRelaxed);
-            rte_pause();
-            continue;
-        }
-
-        const uint64_t tx_ns = now > epoch ? to_ns(now - epoch) & EBT_TX_NS_MASK : 0;
-        const uint32_t first_cursor = cursor;
-        uint64_t burst_bytes = 0;
-        if (mix)
-            cursor = faulty ? fill_burst<true, true>(pkts, n, cursor, fl, len, tx_ns, pkt_flow, burst_bytes)
-                            : fill_burst<false, true>(pkts, n, cursor, fl, len, tx_ns, pkt_flow, burst_bytes);
-        else
-            cursor = faulty ? fill_burst<true, false>(pkts, n, cursor, fl, len, tx_ns, pkt_flow, burst_bytes)
-                            : fill_burst<false, false>(pkts, n, cursor, fl, len, tx_ns, pkt_flow, burst_bytes);
-        queued += n;
-
-        if (paced) {
-            const uint64_t late = rte_rdtsc() - due_tsc;  // >= 0: never sent early
-            ebt_latency_account(&pacing, static_cast<int64_t>(
-                static_cast<uint64_t>((static_cast<unsigned __int128>(late) * ns_mult) >> 32)));
-        }
-        // The flow of the burst's i-th frame (rollback and refusals only).
-        auto flow_of = [&](uint32_t i) {
-            if (faulty || mix) return pkt_flow[i];
-            uint32_t f = first_cursor + i;
-            while (f >= nflows) f -= nflows;
-            return f;
-        };
-        bool give_up = false;
-        const uint32_t sent = send_burst(
-            port, queue, pkts, n, retries, [&](uint32_t i) { ++c.flow_refused[flow_of(i)]; },
-            [&] { return stop_requested(rte_rdtsc(), why); }, give_up);
-        packets += sent;
-        bytes += burst_bytes;
-        if (give_up) {
-            // Unsent: the last packets built.  Without faults, rolling their
-            // seq back keeps every flow's seq contiguous and equal to its
-            // sent count; with faults only the sent counts are rolled back.
-            for (uint32_t i = sent; i < n; ++i) {
-                const uint32_t f = flow_of(i);
-                bytes -= pkts[i]->data_len;
-                ++c.flow_dropped[f];
-                if (mix) fl.bytes[f] -= pkts[i]->data_len;
-                if (faulty) {
-                    --fl.sent[f];
-                } else {
-                    --fl.seq[f];
-                }
-            }
-            rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-            dropped += n - sent;
-            st.tx_full_dropped.store(dropped, kRelaxed);
-        } else {
-            ++bursts;
-        }
-        st.packets.store(packets, kRelaxed);
-        st.bytes.store(bytes, kRelaxed);
-        st.bursts.store(bursts, kRelaxed);
-        if (retries) st.tx_full_retries.store(retries, kRelaxed);
-        if (give_up) break;
-    }
-
-    if (!faulty)
-        for (uint32_t f = 0; f < nflows; ++f) fl.sent[f] = fl.seq[f];
-    if (!mix)
-        for (uint32_t f = 0; f < nflows; ++f) fl.bytes[f] = fl.sent[f] * len;
-    c.end_reason = why;
-    st.end_tsc.store(rte_rdtsc(), kRelaxed);
-    st.running.store(false, kRelaxed);
-    st.finished.store(true, std::memory_order_release);
-    return 0;
+    if (mix) return faulty ? run_synthetic<true, true>(c) : run_synthetic<false, true>(c);
+    return faulty ? run_synthetic<true, false>(c) : run_synthetic<false, false>(c);
 }
 
 TxTotals sum_tx_stats(const std::vector<TxLcoreContext*>& lcores) {

@@ -1,5 +1,6 @@
-// The TX lcore loop (modeled on testpmd's txonly engine, with TRex-style TSC
-// pacing).  One TxLcoreContext per TX lcore: the main lcore fills the inputs,
+// The TX lcores (modeled on testpmd's txonly engine, with TRex-style TSC
+// pacing; the one loop is tx_loop.hpp's, its synthetic burst source here and
+// the replay's in pcap_tx.cpp).  One TxLcoreContext per TX lcore: the main lcore fills the inputs,
 // calls prepare_tx_lcore() (builds the flow templates and writes the padding
 // into every mbuf of the lcore's pool; allocates), launches tx_lcore_main()
 // with rte_eal_remote_launch(), reads `stats` while it runs and reads
@@ -52,7 +53,7 @@
 
 #include "ebpf_test_shared.h"
 #include "packet.hpp"
-#include "pacing.hpp"
+#include "tx_plan.hpp"
 #include "seq_faults.hpp"
 
 struct rte_mempool;
@@ -95,7 +96,7 @@ struct TxLcoreContext {
     std::vector<SizeWeight> size_mix;  // empty: every frame is spec.frame_len; else sizes
                                        // (each <= spec.frame_len) in a size_pattern()
     // --pcap: the replay (prepared and, with --pcap-stamp, stamped), sent by
-    // pcap_tx_lcore_main() instead of the synthetic loop; plan.flow_count is
+    // pcap_tx_lcore_main() instead of the synthetic frames; plan.flow_count is
     // then its stamped flow count (0 without stamping).
     const PcapReplay* replay = nullptr;
     bool replay_file_timing = false;   // --pcap-timing file: the file's gaps, not the plan's rate
@@ -143,11 +144,10 @@ void prepare_tx_lcore(TxLcoreContext& ctx);
 int tx_lcore_main(void* arg);
 
 // --pcap (pcap_tx.cpp): checks the context against its replay and zeroes the
-// outputs (main lcore; throws std::invalid_argument), and the replay loop:
-// the replay's frames in file order, looping, each copied whole into its
-// mbuf (stamped ones then stamp_frame()d at their own offsets), paced by the
-// plan's rate (Pacer) or the file's timeline, with the same catch-up rule,
-// retries and rollback as tx_lcore_main.
+// outputs (main lcore; throws std::invalid_argument), and the replay's entry
+// point into the same loop: the replay's frames in file order, looping, each
+// copied whole into its mbuf (stamped ones then stamp_frame()d at their own
+// offsets), paced by the plan's rate (Pacer) or the file's timeline.
 void prepare_pcap_lcore(TxLcoreContext& ctx);
 int pcap_tx_lcore_main(void* arg);
 

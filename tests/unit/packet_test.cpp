@@ -1,5 +1,5 @@
 // common/wire/packet (frame builder, stamping, parser) and the DPDK-free TX
-// planning/pacing math in generator/pacing.hpp.
+// planning/pacing math in generator/tx_plan.hpp, pacer.hpp.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "packet.hpp"
-#include "../../generator/pacing.hpp"
+#include "../../generator/pacer.hpp"
+#include "../../generator/tx_plan.hpp"
 
 using namespace ebt;
 
@@ -344,7 +345,7 @@ TEST(Packet, FormatHelpers) {
     EXPECT_EQ(format_ipv4(0xC6120001), "198.18.0.1");
 }
 
-// ---- generator/pacing.hpp ----
+// ---- generator/tx_plan.hpp, pacer.hpp ----
 
 TEST(TxPlan, ExactSplits) {
     std::mt19937 rng(3);

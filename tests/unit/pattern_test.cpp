@@ -1,4 +1,4 @@
-// generator/pattern_schedule.hpp and the catch-up rule (pacing.hpp) against
+// generator/pattern_schedule.hpp and the catch-up rule (pacer.hpp) against
 // a fake clock: burst, ramp, poisson and sequence schedules, exact totals
 // across lcores, and the catch-up bound after a simulated stall.
 #include <gtest/gtest.h>
@@ -9,7 +9,8 @@
 #include <random>
 #include <vector>
 
-#include "pacing.hpp"
+#include "pacer.hpp"
+#include "tx_plan.hpp"
 #include "pattern_schedule.hpp"
 
 using namespace ebt;

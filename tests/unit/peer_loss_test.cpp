@@ -18,7 +18,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "coordinator.hpp"
+#include "receiver_link.hpp"
 #include "protocol.hpp"
 
 namespace {

@@ -80,6 +80,8 @@ private:
     // The next message that is not a heartbeat or sample (those are
     // absorbed), within timeout.
     boost::json::object expect(std::string_view type, Clock::duration timeout);
+    // The receiver's "results" for this test (after stop or fetch_results).
+    ReceiverReport expect_results();
     void absorb(const boost::json::object& msg);
 
     TestConfig cfg_;

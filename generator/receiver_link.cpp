@@ -1,4 +1,4 @@
-#include "coordinator.hpp"
+#include "receiver_link.hpp"
 
 #include <chrono>
 #include <stdexcept>
@@ -150,6 +150,10 @@ void ReceiverLink::poll(Clock::duration budget) {
 
 ReceiverReport ReceiverLink::stop(uint64_t sent_packets, const std::string& incomplete_reason) {
     channel_->send(proto::make_stop(test_id_, sent_packets, incomplete_reason), kSendTimeout);
+    return expect_results();
+}
+
+ReceiverReport ReceiverLink::expect_results() {
     const auto msg = expect("results", kResultsTimeout);
     if (proto::get_uint(msg, "test_id", UINT16_MAX) != test_id_)
         throw proto::ProtocolError("results for another test");
@@ -174,14 +178,7 @@ ReceiverReport ReceiverLink::fetch_results(const TestConfig& cfg, const std::opt
     link.cancelled_ = std::move(cancelled);
     link.test_id_ = test_id;
     link.channel_->send(proto::make_fetch_results(test_id), kSendTimeout);
-    const auto msg = link.expect("results", kResultsTimeout);
-    if (proto::get_uint(msg, "test_id", UINT16_MAX) != test_id)
-        throw proto::ProtocolError("results for another test");
-    try {
-        return receiver_report_from_json(proto::get_object(msg, "receiver"));
-    } catch (const std::invalid_argument& e) {
-        throw proto::ProtocolError(e.what());
-    }
+    return link.expect_results();
 }
 
 }  // namespace ebt

@@ -1,0 +1,317 @@
+#include "options.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <random>
+
+#include <rte_lcore.h>
+
+#include "auth.hpp"
+#include "cli.hpp"
+#include "json_text.hpp"
+#include "log.hpp"
+#include "pcap_reader.hpp"
+
+namespace ebt {
+
+namespace {
+
+constexpr const char* kUsageHead = R"(usage: dpdk-gen [EAL options] -- [options]
+  --config FILE        YAML configuration (every key: config.yaml and README)
+  --preset NAME        quick_test | performance_test | stress_test, or a preset file path
+)";
+
+// ---- the config-key flags: each fills one field of ConfigOverrides ----
+
+constexpr const char* kConfigKeyHelp = R"(  --dst-ip IP          receiver address (network_config.dst_machine.ip)
+  --dst-mac MAC        destination MAC (default: the receiver's, learned over the control connection)
+  --rate RATE          10000 or 10kpps (packets/s), 500Mbps or 5Gbps (bits/s at
+                       traffic_config.rate_layer, default l1), 40% (of the link speed), or max
+  --duration S         seconds of traffic
+  --size B|MIX         Ethernet frame bytes without FCS, 60..9000; imix (7:4:1 of 60, 566,
+                       1514); or a weighted list SIZE:WEIGHT,... (e.g. 60:7,566:4,1514:1)
+  --flows N            flows (UDP source ports from traffic_config.src_port), 1..65536
+  --threads N          TX lcores (EAL must give N worker lcores, e.g. -l 0-N)
+  --name NAME          test name (results directory suffix)
+  --results-dir DIR    results root (default ./results)
+  --control-port N     xdp-recv's control port (network_config.dst_machine.control_port)
+)";
+
+std::vector<cli::OptionSpec> config_key_flags() {
+    return {{"dst-ip", true}, {"dst-mac", true}, {"rate", true}, {"duration", true},    {"size", true},
+            {"flows", true},  {"threads", true}, {"name", true}, {"results-dir", true}, {"control-port", true}};
+}
+
+ConfigOverrides config_overrides(const cli::Parsed& args) {
+    ConfigOverrides o;
+    auto take = [&](const char* name, std::optional<std::string>& into) {
+        if (const auto* v = args.value(name)) into = *v;
+    };
+    take("dst-ip", o.dst_ip);
+    take("dst-mac", o.dst_mac);
+    take("rate", o.rate);
+    take("duration", o.duration);
+    take("size", o.size);
+    take("flows", o.flows);
+    take("threads", o.threads);
+    take("name", o.name);
+    take("results-dir", o.results_dir);
+    take("control-port", o.control_port);
+    return o;
+}
+
+// ---- the rest ----
+
+constexpr const char* kUsageTail = R"(  --no-coordination    send without xdp-recv (needs --dst-mac or dst_machine.mac)
+  --token-file FILE    shared secret for the control connection (else $EBT_TOKEN; both sides
+                       prove it with HMAC-SHA256; a receiver without one accepts only the testbed)
+  --count N            send exactly N packets in total (split over the TX lcores); at a paced
+                       rate without --duration the test lasts N / rate s
+  --quiet              no live output and no info lines on stderr (warnings, errors and the
+                       results path only)
+  --stats-json         one JSON object per update_interval on stdout (JSON lines), then a
+                       "final" one with the totals and the results path
+  --dry-run            print the resolved config and the plan, send nothing
+  --verbose            debug detail in the log
+  --pcap FILE          replay FILE's Ethernet frames in file order, looping, at the rate
+                       (bit rates at the file's mean frame size) or, with --pcap-timing file,
+                       at the file's own gaps; one TX lcore
+  --pcap-timing rate|file  rate (default): the configured rate; file: the file's timestamps
+  --pcap-stamp         give UDP frames with room for it the test header (flow = their
+                       5-tuple's index), seq and TX time per packet; others go out unchanged
+  --test-seq-faults SPEC  test only: skip:F:S, dup:F:S, swap:F:S (comma list) alter flow F's
+                       sequence numbers, to test receivers' loss/reorder/duplicate accounting
+  --help               this text
+Precedence: built-in defaults < --config < --preset < flags.
+)";
+
+// --count N: a whole number of packets >= 1.
+uint64_t parse_count(const std::string& text) {
+    uint64_t v = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || text[0] < '0' || text[0] > '9' || r.ec != std::errc() || r.ptr != text.data() + text.size() ||
+        v == 0)
+        throw ConfigError("--count: expected a whole number of packets >= 1, got \"" + text + "\"");
+    return v;
+}
+
+// --count against the rate and the duration (after the rate is resolved):
+// at a constant paced rate N packets take N / rate s, which becomes the
+// duration unless --duration was given, and then must fit in it.  With
+// rate max the duration stays the time limit; with patterns --count cuts
+// the schedule (checked against its total in main).
+void apply_count(RunSetup& s) {
+    TestConfig& cfg = s.cfg;
+    if (!s.count || cfg.rate_max || has_patterns(cfg)) return;
+    const double need_s = static_cast<double>(*s.count) / static_cast<double>(cfg.packet_rate);
+    if (!s.duration_given) {
+        cfg.duration_s = need_s;
+        return;
+    }
+    const auto fits = static_cast<uint64_t>(std::llround(static_cast<double>(cfg.packet_rate) * cfg.duration_s));
+    if (*s.count > fits)
+        throw ConfigError("--count: " + std::to_string(*s.count) + " packets at " + std::to_string(cfg.packet_rate) +
+                          " pps take " + json_number_text(need_s) + " s, longer than --duration " +
+                          json_number_text(cfg.duration_s) + " s (" + std::to_string(fits) +
+                          " packets); raise --duration or the rate, or leave --duration out");
+}
+
+// Poisson patterns without a seed get one now; it lands in the resolved
+// config (results.json) so the run can be repeated exactly.
+void fill_seeds(TestConfig& cfg) {
+    std::random_device rd;
+    for (auto& p : cfg.patterns)
+        if (p.type == "poisson" && !p.seed) p.seed = (uint64_t{rd()} << 32) | rd();
+}
+
+// --pcap FILE: reads the file (every error names it, exit 2) and makes the
+// config describe the replay, so the receiver and results.json see it: the
+// stamped flow count (at least 1), no flow_spec, the largest frame as
+// packet_size, one TX lcore; --pcap-timing file sets the rate to the file's
+// mean.  Flags that shape synthetic traffic are refused.
+void setup_replay(RunSetup& s, const cli::Parsed& args, const std::string& file) {
+    const auto* timing = args.value("pcap-timing");
+    if (timing && *timing != "rate" && *timing != "file")
+        throw ConfigError("--pcap-timing: expected \"rate\" or \"file\", got \"" + *timing + "\"");
+    s.pcap_file_timing = timing && *timing == "file";
+    for (const char* flag : {"size", "flows", "test-seq-faults"})
+        if (args.value(flag))
+            throw ConfigError(std::string("--") + flag + ": not with --pcap (the frames come from the file)");
+    if (s.pcap_file_timing && args.value("rate"))
+        throw ConfigError("--rate: not with --pcap-timing file (the file's timestamps set the rate)");
+    TestConfig& cfg = s.cfg;
+    if (has_patterns(cfg))
+        throw ConfigError("traffic_config.patterns: not with --pcap (the replay has its own timing)");
+    try {
+        s.replay = make_replay(read_pcap(file), args.has("pcap-stamp"));
+    } catch (const PcapError& e) {
+        throw ConfigError(std::string("--pcap: ") + e.what());
+    }
+    const PcapReplay& r = *s.replay;
+    if (s.pcap_file_timing && r.period_ns == 0)
+        throw ConfigError("--pcap-timing file: " + file + ": " +
+                          (r.frames.size() == 1 ? std::string("one frame has no gaps")
+                                                : std::string("every frame has the same timestamp")) +
+                          "; replay it at a rate instead (--pcap-timing rate)");
+    if (cfg.threads > 1) log::info("--pcap: one TX lcore replays the file in order (--threads ignored)");
+    cfg.threads = 1;
+    cfg.flows = std::max<uint32_t>(1, r.flows);
+    cfg.flow_spec.reset();
+    cfg.size_mix.clear();
+    cfg.size_imix = false;
+    cfg.packet_size = std::max(r.max_len, min_packet_size(cfg));
+    if (s.pcap_file_timing) {
+        // The file's mean rate: frames per pass over the pass's length.
+        cfg.rate_max = false;
+        cfg.rate_bps = cfg.rate_percent = 0;
+        cfg.packet_rate =
+            std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(static_cast<double>(r.frames.size()) * 1e9 /
+                                                                     static_cast<double>(r.period_ns))));
+    }
+}
+
+// A rate in bits/s or % at the file's mean frame size (its size histogram as
+// the size mix of a scratch config: the one resolve_rate does the rest).
+void resolve_replay_rate(TestConfig& cfg, const PcapReplay& r, std::optional<uint64_t> link_mbps) {
+    TestConfig tmp = cfg;
+    std::map<uint32_t, uint32_t> sizes;
+    for (const auto& f : r.frames) ++sizes[f.len];
+    tmp.size_mix.clear();
+    for (const auto& [size, n] : sizes) tmp.size_mix.push_back({size, n});
+    resolve_rate(tmp, link_mbps);
+    cfg.packet_rate = tmp.packet_rate;
+}
+
+// --pcap-timing file: the packet total from the duration (the packets due
+// before it), or with --count the duration from the count.
+void apply_file_timing(RunSetup& s) {
+    const PcapReplay& r = *s.replay;
+    TestConfig& cfg = s.cfg;
+    if (!s.count) return;
+    const uint64_t last_ns = r.due_ns(*s.count - 1);
+    const double need_s = static_cast<double>(last_ns + r.mean_gap_ns) / 1e9;
+    if (!s.duration_given) {
+        cfg.duration_s = need_s;
+        return;
+    }
+    if (static_cast<double>(last_ns) >= cfg.duration_s * 1e9)
+        throw ConfigError("--count: " + std::to_string(*s.count) + " packets at the file's timing take " +
+                          json_number_text(need_s) + " s, longer than --duration " + json_number_text(cfg.duration_s) +
+                          " s; raise --duration or leave it out");
+}
+
+}  // namespace
+
+std::string usage_text() { return std::string(kUsageHead) + kConfigKeyHelp + kUsageTail; }
+
+// Options and configuration; throws ConfigError / UsageError (exit 2).
+RunSetup parse_options(int argc, char** argv) {
+    std::vector<cli::OptionSpec> specs{{"config", true}, {"preset", true}};
+    const auto keys = config_key_flags();
+    specs.insert(specs.end(), keys.begin(), keys.end());
+    specs.insert(specs.end(), {{"no-coordination", false},
+                               {"dry-run", false},
+                               {"verbose", false},
+                               {"test-seq-faults", true},
+                               {"token-file", true},
+                               {"count", true},
+                               {"quiet", false},
+                               {"stats-json", false},
+                               {"pcap", true},
+                               {"pcap-timing", true},
+                               {"pcap-stamp", false},
+                               {"help", false}});
+    const auto args = cli::parse(argc, argv, specs);
+    if (args.has("help")) {
+        std::cout << usage_text();
+        std::exit(0);
+    }
+    const ConfigOverrides o = config_overrides(args);
+    const auto* config = args.value("config");
+    const auto* preset = args.value("preset");
+    RunSetup s;
+    s.cfg = resolve_config(config ? *config : "", preset ? *preset : "", o);
+    if (const auto* spec = args.value("test-seq-faults")) s.seq_faults = parse_seq_faults(*spec, s.cfg.flows);
+    s.coordinated = !args.has("no-coordination");
+    s.dst_ip_given = args.value("dst-ip") != nullptr;
+    const auto* token_file = args.value("token-file");
+    s.token = auth::load_token(token_file ? std::optional<std::string>(*token_file) : std::nullopt);
+    s.dry_run = args.has("dry-run");
+    if (const auto* n = args.value("count")) s.count = parse_count(*n);
+    s.duration_given = args.value("duration") != nullptr;
+    s.quiet = args.has("quiet");
+    s.stats_json = args.has("stats-json");
+    log::set_quiet(s.quiet);
+    log::set_verbose(args.has("verbose"));
+    if (!args.value("pcap")) {
+        if (args.value("pcap-timing")) throw ConfigError("--pcap-timing: needs --pcap FILE");
+        if (args.has("pcap-stamp")) throw ConfigError("--pcap-stamp: needs --pcap FILE");
+    } else {
+        setup_replay(s, args, *args.value("pcap"));
+    }
+    if (!s.cfg.dst_machine.mac.empty()) {
+        std::array<uint8_t, 6> m{};
+        parse_mac(s.cfg.dst_machine.mac, m.data());  // validated already
+        s.dst_mac = m;
+    }
+    if (!s.coordinated && !s.dst_mac)
+        throw ConfigError(
+            "--no-coordination needs the destination MAC: pass --dst-mac or set "
+            "network_config.dst_machine.mac");
+    const unsigned workers = rte_lcore_count() - 1;
+    const auto plan_threads = std::min(s.cfg.threads, s.cfg.flows);
+    if (plan_threads > workers)
+        throw ConfigError("traffic_config.threads: " + std::to_string(s.cfg.threads) + " TX threads need " +
+                          std::to_string(plan_threads) + " worker lcores, EAL has " + std::to_string(workers) +
+                          " (give more with -l, e.g. -l 0-" + std::to_string(plan_threads) + ")");
+    return s;
+}
+
+TxPlan plan_run(RunSetup& setup, uint32_t link_mbps, uint64_t tsc_hz) {
+    // "40%" needs the link speed; every rate is checked against it.
+    if (setup.replay && !setup.pcap_file_timing)
+        resolve_replay_rate(setup.cfg, *setup.replay, link_mbps);
+    else if (!setup.replay)
+        resolve_rate(setup.cfg, link_mbps);
+    if (setup.pcap_file_timing)
+        apply_file_timing(setup);
+    else
+        apply_count(setup);
+    fill_seeds(setup.cfg);
+    PlanOptions po;
+    po.tsc_hz = tsc_hz;
+    po.count = setup.count;
+    TxPlan plan = plan_tx(setup.cfg, po);
+    if (setup.replay) {
+        // One lcore (cfg.threads is 1) with the replay's stamped flows.
+        TxThreadPlan& t = plan.threads.at(0);
+        t.flow_count = setup.replay->flows;
+        if (setup.pcap_file_timing) {
+            // The exact total: the packets the timeline has before the duration.
+            plan.total_packets =
+                setup.count
+                    ? *setup.count
+                    : setup.replay->packets_before(static_cast<uint64_t>(std::llround(setup.cfg.duration_s * 1e9)));
+            t.total_packets = plan.total_packets;
+        }
+    }
+    if (setup.count && plan.schedule && *setup.count > plan.schedule->total)
+        throw ConfigError("--count: " + std::to_string(*setup.count) + " packets, but the patterns send only " +
+                          std::to_string(plan.schedule->total) + " in their " +
+                          json_number_text(plan.schedule->duration_s) + " s");
+    return plan;
+}
+
+std::vector<unsigned> worker_lcores(size_t n) {
+    std::vector<unsigned> lcores;
+    unsigned lcore = 0;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (lcores.size() < n) lcores.push_back(lcore);
+    }
+    return lcores;
+}
+
+}  // namespace ebt
