@@ -15,6 +15,21 @@ const std::string* Parsed::value(const std::string& name) const {
     return it == values.end() ? nullptr : &it->second;
 }
 
+std::string help_text(const std::vector<OptionSpec>& specs, std::size_t column) {
+    std::string out;
+    for (const auto& s : specs) {
+        if (s.help.empty()) continue;
+        std::string line = "  --" + s.name + (s.metavar.empty() ? "" : " " + s.metavar);
+        line.append(line.size() + 2 <= column ? column - line.size() : 2, ' ');
+        for (const char c : s.help) {
+            line += c;
+            if (c == '\n') line.append(column, ' ');
+        }
+        out += line + "\n";
+    }
+    return out;
+}
+
 std::size_t edit_distance(const std::string& a, const std::string& b) {
     std::vector<std::size_t> row(b.size() + 1);
     std::iota(row.begin(), row.end(), 0);

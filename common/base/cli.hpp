@@ -18,6 +18,8 @@ public:
 struct OptionSpec {
     std::string name;    // without the leading "--"
     bool takes_value;
+    std::string metavar = {};  // --help: the value's placeholder ("FILE"), after the name
+    std::string help = {};     // --help: the text; '\n' starts a continuation line
 };
 
 struct Parsed {
@@ -31,6 +33,11 @@ struct Parsed {
 // closest known one), a missing value, a value given to a switch, an option
 // given twice or a stray positional argument.
 Parsed parse(int argc, char** argv, const std::vector<OptionSpec>& specs);
+
+// The --help lines of `specs` that have help text, in order: "  --NAME
+// METAVAR", padded to `column` (or two spaces when longer), then the help;
+// its continuation lines are indented to `column`.
+std::string help_text(const std::vector<OptionSpec>& specs, std::size_t column);
 
 // Levenshtein distance.
 std::size_t edit_distance(const std::string& a, const std::string& b);

@@ -1,17 +1,24 @@
-// The resolved test configuration: the YAML schema (config.yaml) as one C++ struct,
-// its loader (defaults < --config file < --preset < command-line flags) and
-// its validation.  The same struct travels in the control protocol and lands
-// in results.json, through to_json/config_from_json.
+// The resolved test configuration: the YAML schema (config.yaml) as one C++
+// struct, its loader (defaults < --config file < --preset < command-line
+// flags), its validation and its command-line flags.  The same struct
+// travels in the control protocol and lands in results.json, through
+// to_json/config_from_json.  Each key's YAML path, type, range or allowed
+// values and flag are one row of the schema table (config_schema.cpp); the
+// defaults are TestConfig's member initializers.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/fwd.hpp>
+
+#include "cli.hpp"
 
 namespace ebt {
 
@@ -162,9 +169,66 @@ struct ConfigOverrides {
     std::optional<std::string> results_dir;
     std::optional<std::string> interface;     // receiver side
     std::optional<std::string> xdp_mode;      // receiver side
-    std::optional<std::string> listen;        // receiver side: dst_machine.ip
+    std::optional<std::string> listen;        // dst_machine.ip (no program maps it: xdp-recv's --listen
+                                              // is its bind address)
     std::optional<std::string> control_port;  // both sides: dst_machine.control_port
 };
+
+// ---------------------------------------------------------------- command-line flags
+//
+// The config-key flags come from the schema table (config_schema.cpp, flags
+// in config_flags.cpp): a program's options file appends them to its own
+// OptionSpecs, parses, and hands the overrides to resolve_config:
+//
+//   std::vector<cli::OptionSpec> specs = {{"config", true, "FILE", "YAML configuration ..."}};
+//   for (auto& f : config_flags(Program::Generator)) specs.push_back(f);
+//   specs.push_back({"dry-run", false, "", "print the resolved config and the plan, send nothing"});
+//   const cli::Parsed args = cli::parse(argc, argv, specs);   // --help: cli::help_text(specs, 23)
+//   TestConfig cfg = resolve_config(config_file, preset, overrides_from(args, Program::Generator));
+
+enum class Program { Generator, Receiver };
+
+// The config-key flags `program` takes (each sets one config key, checked
+// as the key is), with their metavar and help text, in --help order:
+//   dpdk-gen: dst-ip dst-mac rate duration size flows threads name
+//             results-dir control-port
+//   xdp-recv: interface xdp-mode control-port results-dir name
+// Append them to the program's own OptionSpecs for cli::parse and
+// cli::help_text.
+std::vector<cli::OptionSpec> config_flags(Program program);
+
+// One of them by name (without "--"), for a program that interleaves them
+// with its own options in --help.  Throws std::out_of_range when `name` is
+// not a config flag of `program`.
+cli::OptionSpec config_flag(Program program, std::string_view name);
+
+// The overrides the parsed command line gives (the config flags of
+// `program` that were present), for resolve_config().
+ConfigOverrides overrides_from(const cli::Parsed& args, Program program);
+
+// The allowed values of an enumerated key, in the table's order, e.g.
+// key_values("network_config.xdp_mode") == {"auto", "native", "generic"}.
+// Also "traffic_config.rate_layer", "traffic_config.patterns[].type",
+// "network_config.discovery.method", "traffic_config.ip_version".
+// Throws std::out_of_range for a key that is not enumerated.
+const std::vector<std::string>& key_values(std::string_view key);
+
+// Value parsers for a program's own (non-config) flags.  `flag` is the
+// option name without "--".  Each throws ConfigError
+// "--FLAG: expected ..., got 'TEXT'" (single quotes: the receiver's own
+// flags have always quoted so).
+//
+// Digits only, at most max_digits of them (leading zeros count), in lo..hi:
+// "expected LO..HI".
+uint64_t parse_flag_uint(std::string_view flag, const std::string& text, uint64_t lo, uint64_t hi,
+                         std::size_t max_digits);
+// A number as std::stod reads the whole text, > 0 and <= max_s:
+// "expected a positive number of seconds".
+double parse_flag_seconds(std::string_view flag, const std::string& text, double max_s);
+// One of `values`; returns its index: "expected A, B or C".
+std::size_t parse_flag_choice(std::string_view flag, const std::string& text, const std::vector<std::string>& values);
+// A dotted-quad IPv4 address: "expected an IPv4 address".
+void check_flag_ipv4(std::string_view flag, const std::string& text);
 
 // Where presets/NAME.yaml are looked up: $EBT_PRESETS_DIR, then the source
 // tree's presets/ (compiled in), then the installed share directory.

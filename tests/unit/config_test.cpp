@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -1140,4 +1142,55 @@ TEST(ConfigAddressing, FrameSpecFromConfig) {
     EXPECT_EQ(flow_address(s, 5), (FlowAddress{1 + 256, 0xFFFF0001u, 5004, 9}));
     EXPECT_EQ(flow_address(s, 2), (FlowAddress{1, 0xFFFF0001u, 5004, 9}));
     EXPECT_EQ(flow_address(s, 3), (FlowAddress{257, 0xFFFF0001u, 5000, 9}));
+}
+
+// ---------------------------------------------------------------- flags from the schema
+
+TEST(ConfigFlags, EachProgramsFlagsParseIntoOverrides) {
+    std::vector<std::string> names;
+    for (const auto& f : config_flags(Program::Receiver)) names.push_back(f.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"name", "results-dir", "interface", "xdp-mode", "control-port"}));
+    auto gen = config_flags(Program::Generator);
+    ASSERT_EQ(gen.size(), 10u);
+    EXPECT_EQ(cli::help_text({gen[0]}, 23), "  --dst-ip IP          receiver address (network_config.dst_machine.ip)\n");
+    EXPECT_EQ(cli::help_text({config_flag(Program::Receiver, "xdp-mode")}, 25),
+              "  --xdp-mode MODE        auto | native | generic (default auto: native where the driver has it)\n");
+    EXPECT_THROW(config_flag(Program::Receiver, "rate"), std::out_of_range);
+
+    std::vector<std::string> argv_text = {"prog", "--rate", "5kpps", "--xdp-mode=generic", "--flows", "8"};
+    std::vector<char*> argv;
+    for (auto& a : argv_text) argv.push_back(a.data());
+    auto specs = config_flags(Program::Generator);
+    specs.push_back(config_flag(Program::Receiver, "xdp-mode"));
+    const auto args = cli::parse(static_cast<int>(argv.size()), argv.data(), specs);
+    const ConfigOverrides o = overrides_from(args, Program::Generator);
+    EXPECT_EQ(o.rate, "5kpps");
+    EXPECT_EQ(o.flows, "8");
+    EXPECT_FALSE(o.xdp_mode);  // not a dpdk-gen config flag
+    EXPECT_EQ(overrides_from(args, Program::Receiver).xdp_mode, "generic");
+    EXPECT_EQ(resolve_config("", "", o).packet_rate, 5000u);
+}
+
+TEST(ConfigFlags, EnumValuesAndOwnFlagParsers) {
+    EXPECT_EQ(key_values("network_config.xdp_mode"), (std::vector<std::string>{"auto", "native", "generic"}));
+    EXPECT_EQ(key_values("traffic_config.rate_layer"), (std::vector<std::string>{"l1", "l2"}));
+    EXPECT_THROW(key_values("traffic_config.flows"), std::out_of_range);
+
+    auto msg = [](auto f) {
+        try {
+            f();
+        } catch (const ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(parse_flag_uint("recv-threads", "0001", 1, 256, 4), 1u);
+    EXPECT_EQ(msg([] { parse_flag_uint("recv-threads", "00001", 1, 256, 4); }), "--recv-threads: expected 1..256, got '00001'");
+    EXPECT_EQ(msg([] { parse_flag_uint("foreign-tuples", "-1", 0, 1048576, 7); }), "--foreign-tuples: expected 0..1048576, got '-1'");
+    EXPECT_EQ(parse_flag_seconds("duration", "1e2", 1e7), 100);
+    EXPECT_EQ(msg([] { parse_flag_seconds("duration", "2e7", 1e7); }), "--duration: expected a positive number of seconds, got '2e7'");
+    EXPECT_EQ(parse_flag_choice("test-action", "tx", {"drop", "pass", "tx"}), 2u);
+    EXPECT_EQ(msg([] { parse_flag_choice("test-action", "x", {"drop", "pass", "tx"}); }),
+              "--test-action: expected drop, pass or tx, got 'x'");
+    EXPECT_EQ(msg([] { check_flag_ipv4("listen", "1.2.3"); }), "--listen: expected an IPv4 address, got '1.2.3'");
 }
