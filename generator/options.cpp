@@ -19,74 +19,44 @@ namespace ebt {
 
 namespace {
 
-constexpr const char* kUsageHead = R"(usage: dpdk-gen [EAL options] -- [options]
-  --config FILE        YAML configuration (every key: config.yaml and README)
-  --preset NAME        quick_test | performance_test | stress_test, or a preset file path
-)";
-
-// ---- the config-key flags: each fills one field of ConfigOverrides ----
-
-constexpr const char* kConfigKeyHelp = R"(  --dst-ip IP          receiver address (network_config.dst_machine.ip)
-  --dst-mac MAC        destination MAC (default: the receiver's, learned over the control connection)
-  --rate RATE          10000 or 10kpps (packets/s), 500Mbps or 5Gbps (bits/s at
-                       traffic_config.rate_layer, default l1), 40% (of the link speed), or max
-  --duration S         seconds of traffic
-  --size B|MIX         Ethernet frame bytes without FCS, 60..9000; imix (7:4:1 of 60, 566,
-                       1514); or a weighted list SIZE:WEIGHT,... (e.g. 60:7,566:4,1514:1)
-  --flows N            flows (UDP source ports from traffic_config.src_port), 1..65536
-  --threads N          TX lcores (EAL must give N worker lcores, e.g. -l 0-N)
-  --name NAME          test name (results directory suffix)
-  --results-dir DIR    results root (default ./results)
-  --control-port N     xdp-recv's control port (network_config.dst_machine.control_port)
-)";
-
-std::vector<cli::OptionSpec> config_key_flags() {
-    return {{"dst-ip", true}, {"dst-mac", true}, {"rate", true}, {"duration", true},    {"size", true},
-            {"flows", true},  {"threads", true}, {"name", true}, {"results-dir", true}, {"control-port", true}};
+// The one option table: parsing, --help and its order.  The config-key
+// flags (--rate, --size, ...) come from the config schema's flag table.
+std::vector<cli::OptionSpec> option_table() {
+    std::vector<cli::OptionSpec> t{
+        {"config", true, "FILE", "YAML configuration (every key: config.yaml and docs/config.md)"},
+        {"preset", true, "NAME", "quick_test | performance_test | stress_test, or a preset file path"}};
+    for (auto& f : config_flags(Program::Generator)) t.push_back(std::move(f));
+    t.insert(t.end(), {
+        {"no-coordination", false, "", "send without xdp-recv (needs --dst-mac or dst_machine.mac)"},
+        {"token-file", true, "FILE",
+         "shared secret for the control connection (else $EBT_TOKEN; both sides\n"
+         "prove it with HMAC-SHA256; a receiver without one accepts only the testbed)"},
+        {"count", true, "N",
+         "send exactly N packets in total (split over the TX lcores); at a paced\n"
+         "rate without --duration the test lasts N / rate s"},
+        {"quiet", false, "",
+         "no live output and no info lines on stderr (warnings, errors and the\n"
+         "results path only)"},
+        {"stats-json", false, "",
+         "one JSON object per update_interval on stdout (JSON lines), then a\n"
+         "\"final\" one with the totals and the results path"},
+        {"dry-run", false, "", "print the resolved config and the plan, send nothing"},
+        {"verbose", false, "", "debug detail in the log"},
+        {"pcap", true, "FILE",
+         "replay FILE's Ethernet frames in file order, looping, at the rate\n"
+         "(bit rates at the file's mean frame size) or, with --pcap-timing file,\n"
+         "at the file's own gaps; one TX lcore"},
+        {"pcap-timing", true, "rate|file", "rate (default): the configured rate; file: the file's timestamps"},
+        {"pcap-stamp", false, "",
+         "give UDP frames with room for it the test header (flow = their\n"
+         "5-tuple's index), seq and TX time per packet; others go out unchanged"},
+        {"test-seq-faults", true, "SPEC",
+         "test only: skip:F:S, dup:F:S, swap:F:S (comma list) alter flow F's\n"
+         "sequence numbers, to test receivers' loss/reorder/duplicate accounting"},
+        {"help", false, "", "this text"},
+    });
+    return t;
 }
-
-ConfigOverrides config_overrides(const cli::Parsed& args) {
-    ConfigOverrides o;
-    auto take = [&](const char* name, std::optional<std::string>& into) {
-        if (const auto* v = args.value(name)) into = *v;
-    };
-    take("dst-ip", o.dst_ip);
-    take("dst-mac", o.dst_mac);
-    take("rate", o.rate);
-    take("duration", o.duration);
-    take("size", o.size);
-    take("flows", o.flows);
-    take("threads", o.threads);
-    take("name", o.name);
-    take("results-dir", o.results_dir);
-    take("control-port", o.control_port);
-    return o;
-}
-
-// ---- the rest ----
-
-constexpr const char* kUsageTail = R"(  --no-coordination    send without xdp-recv (needs --dst-mac or dst_machine.mac)
-  --token-file FILE    shared secret for the control connection (else $EBT_TOKEN; both sides
-                       prove it with HMAC-SHA256; a receiver without one accepts only the testbed)
-  --count N            send exactly N packets in total (split over the TX lcores); at a paced
-                       rate without --duration the test lasts N / rate s
-  --quiet              no live output and no info lines on stderr (warnings, errors and the
-                       results path only)
-  --stats-json         one JSON object per update_interval on stdout (JSON lines), then a
-                       "final" one with the totals and the results path
-  --dry-run            print the resolved config and the plan, send nothing
-  --verbose            debug detail in the log
-  --pcap FILE          replay FILE's Ethernet frames in file order, looping, at the rate
-                       (bit rates at the file's mean frame size) or, with --pcap-timing file,
-                       at the file's own gaps; one TX lcore
-  --pcap-timing rate|file  rate (default): the configured rate; file: the file's timestamps
-  --pcap-stamp         give UDP frames with room for it the test header (flow = their
-                       5-tuple's index), seq and TX time per packet; others go out unchanged
-  --test-seq-faults SPEC  test only: skip:F:S, dup:F:S, swap:F:S (comma list) alter flow F's
-                       sequence numbers, to test receivers' loss/reorder/duplicate accounting
-  --help               this text
-Precedence: built-in defaults < --config < --preset < flags.
-)";
 
 // --count N: a whole number of packets >= 1.
 uint64_t parse_count(const std::string& text) {
@@ -205,31 +175,19 @@ void apply_file_timing(RunSetup& s) {
 
 }  // namespace
 
-std::string usage_text() { return std::string(kUsageHead) + kConfigKeyHelp + kUsageTail; }
+std::string usage_text() {
+    return "usage: dpdk-gen [EAL options] -- [options]\n" + cli::help_text(option_table(), 23) +
+           "Precedence: built-in defaults < --config < --preset < flags.\n";
+}
 
 // Options and configuration; throws ConfigError / UsageError (exit 2).
 RunSetup parse_options(int argc, char** argv) {
-    std::vector<cli::OptionSpec> specs{{"config", true}, {"preset", true}};
-    const auto keys = config_key_flags();
-    specs.insert(specs.end(), keys.begin(), keys.end());
-    specs.insert(specs.end(), {{"no-coordination", false},
-                               {"dry-run", false},
-                               {"verbose", false},
-                               {"test-seq-faults", true},
-                               {"token-file", true},
-                               {"count", true},
-                               {"quiet", false},
-                               {"stats-json", false},
-                               {"pcap", true},
-                               {"pcap-timing", true},
-                               {"pcap-stamp", false},
-                               {"help", false}});
-    const auto args = cli::parse(argc, argv, specs);
+    const auto args = cli::parse(argc, argv, option_table());
     if (args.has("help")) {
         std::cout << usage_text();
         std::exit(0);
     }
-    const ConfigOverrides o = config_overrides(args);
+    const ConfigOverrides o = overrides_from(args, Program::Generator);
     const auto* config = args.value("config");
     const auto* preset = args.value("preset");
     RunSetup s;
