@@ -18,7 +18,7 @@
 #include "config.hpp"
 #include "json_text.hpp"
 #include "log.hpp"
-#include "receiver_session.hpp"
+#include "control_server.hpp"
 #include "standalone.hpp"
 #include "status_server.hpp"
 #include "system_check.hpp"

@@ -22,24 +22,16 @@
 #include <string>
 
 #include "config.hpp"
-#include "receive_path.hpp"
+#include "measurement.hpp"
 #include "status_pages.hpp"
-#include "xdp_program.hpp"
 
 namespace ebt {
 
-struct StandaloneOptions {
-    std::string interface;
-    XdpMode xdp_mode = XdpMode::Auto;
-    std::string results_dir = "./results";
+struct StandaloneOptions : ReceiveSettings {
     std::optional<double> duration_s;   // unset: until stop
-    TestAction action = TestAction::Drop;
-    ReceiveMode mode = ReceiveMode::Xdp;   // baseline: UDP sockets on dst_machine.ip:dst_port
-    unsigned recv_threads = 1;
     uint32_t foreign_tuples = 1024;
     bool foreign_drop = false;
     TestConfig config;                  // name, sample_rate, and the record's config
-    std::size_t max_flow_labels = 64;   // /metrics per-flow series
 };
 
 // The standalone test's name: --name when given (name_flag), else the
