@@ -1,12 +1,16 @@
 // See control_server.hpp.
 #include "control_server.hpp"
 
+#include <iostream>
+#include <map>
 #include <memory>
 
 #include <boost/asio/read.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "discovery.hpp"
 #include "http_endpoint.hpp"
 #include "log.hpp"
 
@@ -137,6 +141,50 @@ SessionOutcome ReceiverServer::serve_connection(tcp::socket socket, std::string 
     ReceiverSession session(channel, {options_, options_.token, status_, stop_requested_, running_test_id_,
                                       last_results_});
     return session.run();
+}
+
+int serve_coordinated(const ReceiverOptions& options, const DiscoveryConfig& mdns_config) {
+    try {
+        asio::io_context io;
+        std::optional<ReceiverServer> server_holder;
+        try {
+            server_holder.emplace(io, options);
+        } catch (const std::exception& e) {
+            std::cerr << "xdp-recv: error: control port: " << e.what() << "\n";
+            return kExitEnvironment;
+        }
+        ReceiverServer& server = *server_holder;
+        // mDNS: advertise the control port while serving (discovery.enabled).
+        std::optional<discovery::Advertiser> mdns;
+        if (mdns_config.enabled) {
+            try {
+                mdns.emplace(discovery::default_instance_name(), options.control_port,
+                             std::map<std::string, std::string>{
+                                 {"version", std::to_string(proto::kProtocolVersion)},
+                                 {"interface", options.interface},
+                                 {"software", EBT_SOFTWARE_VERSION}});
+                if (mdns->wait_established(mdns_config.timeout))
+                    log::info("advertised as '" + mdns->name() + "' (" + discovery::kServiceType + ")");
+                else
+                    log::warn("mDNS advertisement not established: " + mdns->error());
+            } catch (const std::exception& e) {
+                std::cerr << "xdp-recv: error: network_config.discovery: " << e.what() << "\n";
+                return kExitEnvironment;
+            }
+        }
+        asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+            if (ec) return;
+            log::info(std::string("caught ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+            server.request_stop();
+        });
+        const int status = server.serve();
+        log::info("exiting");
+        return status;
+    } catch (const std::exception& e) {
+        log::error(e.what());
+        return 1;
+    }
 }
 
 }  // namespace ebt

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "config.hpp"
 #include "measurement.hpp"
 #include "protocol.hpp"
 #include "receiver_session.hpp"
@@ -69,5 +70,12 @@ private:
     SharedStatus status_;
     std::optional<KeptResults> last_results_;
 };
+
+// The coordinated receiver: the control server on listen_address:
+// control_port, advertised over mDNS while serving when mdns_config.enabled,
+// until SIGINT/SIGTERM (or one test with `once`).  Returns the exit status:
+// serve()'s, or kExitEnvironment when the port or the advertisement cannot
+// be set up.
+int serve_coordinated(const ReceiverOptions& options, const DiscoveryConfig& mdns_config);
 
 }  // namespace ebt

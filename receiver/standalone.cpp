@@ -2,12 +2,15 @@
 #include "standalone.hpp"
 
 #include <chrono>
+#include <csignal>
+#include <iostream>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "json_text.hpp"
 #include "log.hpp"
+#include "status_server.hpp"
 #include "timestamp.hpp"
 
 namespace ebt {
@@ -21,6 +24,9 @@ constexpr auto kPoll = std::chrono::milliseconds(50);
 // only when the packet count moved, and at most this often; the totals are
 // live every real_time.update_interval.
 constexpr auto kFlowsEvery = std::chrono::seconds(10);
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
 }  // namespace
 
 std::string standalone_test_name(const TestConfig& config, bool name_flag, ReceiveMode mode) {
@@ -124,6 +130,36 @@ int run_standalone(const StandaloneOptions& o, const std::atomic<bool>& stop, Sh
               std::to_string(report.flows.size()) + " flows, " + std::to_string(report.other_packets) +
               " other packets; results: " + dir.path());
     return incomplete_reason.empty() ? 0 : 1;
+}
+
+int serve_standalone(const StandaloneOptions& o, const std::string& listen, uint16_t port,
+                     const std::vector<CheckRow>& checks) {
+    // /health, /status, /metrics on the control port while counting.
+    SharedStatus status;
+    status.modify([&](StatusSnapshot& st) {
+        st.role = "receiver";
+        st.interface = o.interface;
+        for (const auto& c : checks) st.checks.push_back({c.item, c.ok, c.detail});
+    });
+    std::optional<StatusServer> http;
+    try {
+        http.emplace(listen, port, status, o.max_flow_labels);
+    } catch (const std::exception& e) {
+        std::cerr << "xdp-recv: error: control port: " << e.what() << "\n";
+        return kExitEnvironment;
+    }
+    log::info("HTTP /health /status /metrics on " + listen + ":" + std::to_string(port));
+    struct sigaction sa{};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    try {
+        return run_standalone(o, g_stop, status);
+    } catch (const std::exception& e) {
+        log::error(e.what());
+        return 1;
+    }
 }
 
 }  // namespace ebt

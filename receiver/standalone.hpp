@@ -20,10 +20,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config.hpp"
 #include "measurement.hpp"
 #include "status_pages.hpp"
+#include "system_check.hpp"
 
 namespace ebt {
 
@@ -44,5 +46,13 @@ std::string standalone_test_name(const TestConfig& config, bool name_flag, Recei
 // signal handler).  status: what /health, /status and /metrics show (the
 // caller serves it); its role, interface and checks are the caller's.
 int run_standalone(const StandaloneOptions& o, const std::atomic<bool>& stop, SharedStatus& status);
+
+// `xdp-recv --no-coordination`: run_standalone with /health, /status and
+// /metrics served on listen:port meanwhile (checks: the start-up checks
+// /health shows), until the duration or SIGINT/SIGTERM.  Returns the exit
+// status: run_standalone's, or kExitEnvironment when the port cannot be
+// bound.
+int serve_standalone(const StandaloneOptions& o, const std::string& listen, uint16_t port,
+                     const std::vector<CheckRow>& checks);
 
 }  // namespace ebt
