@@ -1,89 +1,85 @@
-// xdp-recv's side of the control protocol: accepts a generator, serves one
-// test through the state sequence in common/control/protocol.hpp, and writes its own
-// results directory.  The XDP program is loaded and attached for the test
-// only (RAII), so it is off the interface between tests and on every exit.
+// xdp-recv's side of one control connection: the state machine of
+// common/control/protocol.hpp for one generator.  The handshake (versions,
+// then the shared-secret challenge both ways, or the address rule without a
+// secret), clock-sync exchanges, then either a fetch of the last results or
+// one test: configure (the receive path opened for this test only) ->
+// ready -> start -> counting with heartbeats and live samples -> stop ->
+// drain -> results, and the receiver's own results directory.  The
+// connection itself is the control server's (control_server.hpp).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include <boost/json/object.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-
+#include "measurement.hpp"
 #include "protocol.hpp"
+#include "session_state.hpp"
 #include "status_pages.hpp"
-#include "system_check.hpp"
-#include "receive_path.hpp"
-#include "xdp_program.hpp"
 
 namespace ebt {
 
-struct ReceiverOptions {
-    std::string interface;
-    XdpMode xdp_mode = XdpMode::Auto;
-    std::string listen_address = "0.0.0.0";
-    uint16_t control_port = 8080;
-    std::string results_dir = "./results";
-    bool once = false;
-    TestAction action = TestAction::Drop;   // --test-action
-    ReceiveMode mode = ReceiveMode::Xdp;    // --mode
-    unsigned recv_threads = 1;              // --recv-threads (baseline)
-    // The shared secret (--token-file / $EBT_TOKEN).  Without one, control
-    // connections are accepted only from loopback and 198.18.0.0/15.
-    std::optional<std::string> token;
-    std::vector<CheckRow> checks;           // start-up checks, shown by /health
-    std::size_t max_flow_labels = 64;       // /metrics per-flow series
+// The last test's results, kept for a generator that lost the connection
+// and asks again (fetch_results).
+struct KeptResults {
+    uint16_t test_id;
+    boost::json::object report;
 };
 
-class ReceiverServer {
+enum class SessionOutcome { NoTest, Complete, Incomplete };
+
+class ReceiverSession {
 public:
-    // Binds the control port.  Throws std::runtime_error naming the address
-    // and port (already in use, say).
-    ReceiverServer(boost::asio::io_context& io, const ReceiverOptions& options);
+    // What the session shares with the control server, for its duration.
+    struct Shared {
+        const ReceiveSettings& settings;
+        // The shared secret (--token-file / $EBT_TOKEN).  Without one,
+        // control is accepted only from loopback and 198.18.0.0/15.
+        const std::optional<std::string>& token;
+        SharedStatus& status;
+        const bool& stop_requested;          // a signal: end the test as incomplete
+        uint16_t& running_test_id;           // set while a test runs (busy answers name it)
+        std::optional<KeptResults>& last_results;
+    };
 
-    // Serves tests until request_stop() (or after one with `once`).
-    // Returns 0, or 1 when the last test could not complete.
-    int serve();
+    ReceiverSession(proto::Channel& channel, Shared shared);
 
-    // Safe from a signal handler's asio completion: ends the current wait;
-    // a running test ends as incomplete, results are still written.
-    void request_stop();
+    // The whole connection.  NoTest: refused, fetched or ended before a
+    // configure; else whether the test completed.
+    SessionOutcome run();
 
 private:
-    enum class Outcome { NoTest, Complete, Incomplete };
+    using Clock = std::chrono::steady_clock;
 
-    // Keeps one accept pending at all times, also while a test runs (the
-    // session's waits run the same io_context): HTTP requests are answered,
-    // a second controller gets "busy".
-    void arm_accept();
-    void classify(boost::asio::ip::tcp::socket socket);
-    // One control connection: handshake, then a test or a fetch_results.
-    Outcome serve_connection(boost::asio::ip::tcp::socket socket, std::string initial);
+    // Hello and authentication; a refusal's outcome, or nullopt to go on.
+    std::optional<SessionOutcome> handshake();
+    std::optional<SessionOutcome> authenticate(const proto::Hello& hello);
+    // Clock-sync exchanges until configure; nullopt after answering a
+    // fetch_results.
+    std::optional<proto::Configure> await_configure();
+    SessionOutcome run_test(const proto::Configure& conf);
+    // Heartbeats until start.
+    void await_start();
+    // Samples, live figures and heartbeats until the generator's stop.
+    proto::Stop count_until_stop(Measurement& m, const proto::Configure& conf);
+    // Waits until every sent packet arrived or the count is quiet; returns
+    // when the drain began.
+    Clock::time_point drain(const ReceivePath& path, uint64_t sent_packets) const;
+
+    void enter(SessionState to);
+    Clock::duration time_left() const;
     void set_state(const std::string& state);
+    SessionOutcome refuse(std::string_view code, const std::string& reason);
+    SessionOutcome refuse_auth(std::string_view code, const std::string& cause);
 
-    struct PendingControl {
-        boost::asio::ip::tcp::socket socket;
-        std::string initial;
-    };
-
-    boost::asio::io_context& io_;
-    ReceiverOptions options_;
-    boost::asio::ip::tcp::acceptor acceptor_;
-    proto::Channel* active_ = nullptr;  // the connection being served
-    bool stop_requested_ = false;
-    std::optional<PendingControl> pending_;
-    uint16_t running_test_id_ = 0;      // non-zero while a test session runs
-    SharedStatus status_;
-    struct LastResults {
-        uint16_t test_id;
-        boost::json::object report;
-    };
-    std::optional<LastResults> last_results_;
+    proto::Channel& channel_;
+    Shared shared_;
+    std::string peer_;
+    SessionMachine machine_;
+    std::optional<boost::json::object> early_;   // the first message after hello, when already read
 };
 
 }  // namespace ebt

@@ -20,26 +20,20 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config.hpp"
-#include "receive_path.hpp"
+#include "measurement.hpp"
 #include "status_pages.hpp"
-#include "xdp_program.hpp"
+#include "system_check.hpp"
 
 namespace ebt {
 
-struct StandaloneOptions {
-    std::string interface;
-    XdpMode xdp_mode = XdpMode::Auto;
-    std::string results_dir = "./results";
+struct StandaloneOptions : ReceiveSettings {
     std::optional<double> duration_s;   // unset: until stop
-    TestAction action = TestAction::Drop;
-    ReceiveMode mode = ReceiveMode::Xdp;   // baseline: UDP sockets on dst_machine.ip:dst_port
-    unsigned recv_threads = 1;
     uint32_t foreign_tuples = 1024;
     bool foreign_drop = false;
     TestConfig config;                  // name, sample_rate, and the record's config
-    std::size_t max_flow_labels = 64;   // /metrics per-flow series
 };
 
 // The standalone test's name: --name when given (name_flag), else the
@@ -52,5 +46,13 @@ std::string standalone_test_name(const TestConfig& config, bool name_flag, Recei
 // signal handler).  status: what /health, /status and /metrics show (the
 // caller serves it); its role, interface and checks are the caller's.
 int run_standalone(const StandaloneOptions& o, const std::atomic<bool>& stop, SharedStatus& status);
+
+// `xdp-recv --no-coordination`: run_standalone with /health, /status and
+// /metrics served on listen:port meanwhile (checks: the start-up checks
+// /health shows), until the duration or SIGINT/SIGTERM.  Returns the exit
+// status: run_standalone's, or kExitEnvironment when the port cannot be
+// bound.
+int serve_standalone(const StandaloneOptions& o, const std::string& listen, uint16_t port,
+                     const std::vector<CheckRow>& checks);
 
 }  // namespace ebt

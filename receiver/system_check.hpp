@@ -11,6 +11,11 @@
 
 namespace ebt {
 
+// xdp-recv's exit statuses: 0 done, 1 a test did not complete, 2 bad
+// configuration or flags, 3 this machine cannot run the receiver (not root,
+// no BTF, interface down, XDP mode unavailable, control port taken).
+inline constexpr int kExitEnvironment = 3;
+
 struct CheckRow {
     std::string item;     // e.g. "kernel", "BTF", "capabilities", "interface", "XDP mode"
     bool ok = false;

@@ -10,8 +10,6 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "config.hpp"
-
 namespace ebt::auth {
 
 namespace {
@@ -31,7 +29,7 @@ std::string checked(std::string token, const std::string& origin) {
                               token.back() == '\t'))
         token.pop_back();
     if (token.size() < kMinTokenBytes)
-        throw ConfigError(origin + ": the shared secret must be at least " + std::to_string(kMinTokenBytes) +
+        throw TokenError(origin + ": the shared secret must be at least " + std::to_string(kMinTokenBytes) +
                           " bytes, got " + std::to_string(token.size()));
     return token;
 }
@@ -41,7 +39,7 @@ std::string checked(std::string token, const std::string& origin) {
 std::optional<std::string> load_token(const std::optional<std::string>& token_file) {
     if (token_file) {
         std::ifstream in(*token_file);
-        if (!in) throw ConfigError("--token-file: cannot read '" + *token_file + "'");
+        if (!in) throw TokenError("--token-file: cannot read '" + *token_file + "'");
         std::string line;
         std::getline(in, line);
         return checked(line, "--token-file " + *token_file);

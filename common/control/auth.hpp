@@ -9,17 +9,26 @@
 #pragma once
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace ebt::auth {
+
+// A shared secret that cannot be used: an unreadable file or one too short.
+// what() is one line naming the file or the variable; mains print it and
+// exit with status 2, as for a configuration error.
+class TokenError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 inline constexpr std::size_t kMinTokenBytes = 16;
 inline constexpr const char* kTokenEnv = "EBT_TOKEN";
 
 // The shared secret from --token-file (first line, trailing whitespace
 // removed) or, when no file is given, from $EBT_TOKEN.  nullopt when neither
-// is set.  Throws ConfigError for an unreadable file or a secret shorter than
+// is set.  Throws TokenError for an unreadable file or a secret shorter than
 // kMinTokenBytes.
 std::optional<std::string> load_token(const std::optional<std::string>& token_file);
 

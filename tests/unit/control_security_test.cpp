@@ -85,13 +85,13 @@ TEST(Auth, BadTokensAreConfigErrors) {
     try {
         ebt::auth::load_token(dir.file("short", "tooshort\n"));
         FAIL() << "short token accepted";
-    } catch (const ebt::ConfigError& e) {
+    } catch (const ebt::auth::TokenError& e) {
         EXPECT_NE(std::string(e.what()).find("at least 16 bytes"), std::string::npos) << e.what();
     }
     try {
         ebt::auth::load_token(std::string("/nonexistent/token"));
         FAIL() << "missing file accepted";
-    } catch (const ebt::ConfigError& e) {
+    } catch (const ebt::auth::TokenError& e) {
         EXPECT_NE(std::string(e.what()).find("--token-file"), std::string::npos) << e.what();
     }
 }
