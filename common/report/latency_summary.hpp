@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <tuple>
 
 #include <linux/types.h>
 
@@ -22,15 +23,8 @@ template <class Report>
 void put_histogram_figures(Report& r, const ebt_latency& h) {
     const HistogramSummary s = summarize_histogram(h);
     r.percentile_error_bound_pct = kHistogramPercentileErrorPct;
-    r.min_ns = s.min_ns;
-    r.max_ns = s.max_ns;
-    r.mean_ns = s.mean_ns;
-    r.p50_ns = s.p50_ns;
-    r.p99_ns = s.p99_ns;
-    if constexpr (requires { r.p90_ns; r.p99_9_ns; }) {
-        r.p90_ns = s.p90_ns;
-        r.p99_9_ns = s.p99_9_ns;
-    }
+    std::tie(r.min_ns, r.max_ns, r.mean_ns, r.p50_ns, r.p99_ns) = std::tie(s.min_ns, s.max_ns, s.mean_ns, s.p50_ns, s.p99_ns);
+    if constexpr (requires { r.p90_ns; r.p99_9_ns; }) std::tie(r.p90_ns, r.p99_9_ns) = std::tie(s.p90_ns, s.p99_9_ns);
 }
 
 // Percentiles (nearest rank, bucket midpoint): common/wire/histogram.hpp.
