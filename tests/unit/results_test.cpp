@@ -1371,7 +1371,7 @@ TEST_P(AtomicWrite, MissingDirectoryThrowsNamingThePath) {
     EXPECT_TRUE(names().empty());
 }
 
-// write_results' stated order (results.cpp): a failure at any file leaves
+// write_results' stated order (results_dir.cpp): a failure at any file leaves
 // every file before it whole, and none after it; results.json is last.
 // Each file in turn is made unwritable by a non-empty directory in its place.
 TEST_F(ResultsFiles, WriteOrderIsAPrefixOnFailure) {
