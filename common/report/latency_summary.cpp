@@ -3,9 +3,6 @@
 
 #include "histogram.hpp"
 
-#include <algorithm>
-#include <cmath>
-
 namespace ebt {
 
 namespace {
@@ -24,7 +21,6 @@ LatencyReport summarize_latency(const ebt_latency& l, int64_t clock_offset_ns,
     r.samples = l.count;
     r.negative = l.negative;
     r.negative_max_ns = l.negative_max_ns;
-    r.percentile_error_bound_pct = kHistogramPercentileErrorPct;
     r.method =
         "one-way = arrival (CLOCK_TAI at the receiver) - (test epoch + tx_ns in the packet) - clock "
         "offset; min, mean and max exact; percentiles by nearest rank from a log-linear histogram "
@@ -32,15 +28,7 @@ LatencyReport summarize_latency(const ebt_latency& l, int64_t clock_offset_ns,
     if (!method.empty()) r.method = method;
     r.clock_offset_ns = clock_offset_ns;
     r.clock_offset_uncertainty = offset_uncertainty;
-    if (l.count > 0) {
-        r.min_ns = l.min_ns;
-        r.max_ns = l.max_ns;
-        r.mean_ns = static_cast<double>(l.sum_ns) / static_cast<double>(l.count);
-        r.p50_ns = histogram_percentile(l, 0.50);
-        r.p90_ns = histogram_percentile(l, 0.90);
-        r.p99_ns = histogram_percentile(l, 0.99);
-        r.p99_9_ns = histogram_percentile(l, 0.999);
-    }
+    put_histogram_figures(r, l);
     for (uint32_t b = 0; b < EBT_LAT_BUCKETS; ++b)
         if (l.hist[b] != 0) r.histogram.push_back({ebt_lat_bucket_lo(b), bucket_hi(b), l.hist[b]});
     return r;

@@ -349,6 +349,23 @@ struct Summary {
 
 Summary summarize(const TestRecord& record);
 
+// The run in one JSON object for scripts (dpdk-gen --summary-json), so that
+// no script re-derives a figure from results.json.  Keys, in this order:
+//   name, id, status, status_reason, incomplete (status != "complete"),
+//   coordinated;
+//   target_pps, achieved_pps, sent_packets, received_packets, lost_packets,
+//   loss_pct, duplicates, mbps_l1, mbps_l2: results.json's summary, the same
+//   values (target_pps 0 with rate max; the receiver's null without one);
+//   efficiency_pct (null with rate max), elapsed_s, tx_full_retries,
+//   tx_full_dropped, late_bursts: the generator's;
+//   latency: the receiver's one-way latency {samples, min_ns, mean_ns,
+//   p50_ns, p90_ns, p99_ns, p99_9_ns, max_ns}, null without one;
+//   round_trip: the same for the round-trip time (tx mode), else null;
+//   pacing: {bursts, min_ns, mean_ns, p50_ns, p99_ns, max_ns}, null with rate max;
+//   xdp_mode: the receiver's (null without a receiver).
+// Numbers as in results.json (json_text writes them alike).
+boost::json::object summary_json(const TestRecord& record);
+
 boost::json::object to_json(const ReceiverReport& report);
 // Inverse of to_json for a report from the network: validated, throws
 // std::invalid_argument naming the bad field.

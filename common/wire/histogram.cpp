@@ -20,6 +20,20 @@ uint64_t histogram_percentile(const ebt_latency& h, double q) {
     return h.max_ns;  // unreachable when the buckets sum to count
 }
 
+HistogramSummary summarize_histogram(const ebt_latency& h) {
+    HistogramSummary s;
+    s.count = h.count;
+    if (h.count == 0) return s;
+    s.min_ns = h.min_ns;
+    s.max_ns = h.max_ns;
+    s.mean_ns = static_cast<double>(h.sum_ns) / static_cast<double>(h.count);
+    s.p50_ns = histogram_percentile(h, 0.50);
+    s.p90_ns = histogram_percentile(h, 0.90);
+    s.p99_ns = histogram_percentile(h, 0.99);
+    s.p99_9_ns = histogram_percentile(h, 0.999);
+    return s;
+}
+
 void merge_histogram(ebt_latency& into, const ebt_latency& part) {
     into.negative += part.negative;
     into.negative_max_ns = std::max<uint64_t>(into.negative_max_ns, part.negative_max_ns);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include <linux/types.h>
 
@@ -19,6 +20,19 @@ inline constexpr double kHistogramPercentileErrorPct = 100.0 / (2.0 * EBT_LAT_SU
 // clamped to the exact min and max.  Exact buckets (width 1) and the
 // open-ended last bucket report their lower edge.  0 when empty.
 uint64_t histogram_percentile(const ebt_latency& h, double q);
+
+// What a histogram says: the exact count, min, max and mean, and the
+// percentiles the reports use (p50, p90, p99, p99.9; histogram_percentile).
+// Everything but count is absent when the histogram is empty.  The one
+// summary of the histogram: the receiver's one-way latency, the generator's
+// round-trip time and its pacing error are all taken from it.
+struct HistogramSummary {
+    uint64_t count = 0;
+    std::optional<uint64_t> min_ns, max_ns;
+    std::optional<double> mean_ns;
+    std::optional<uint64_t> p50_ns, p90_ns, p99_ns, p99_9_ns;
+};
+HistogramSummary summarize_histogram(const ebt_latency& h);
 
 // Adds `part` into `into` (counts, sums, buckets, negatives; min and max
 // kept exact).

@@ -110,4 +110,20 @@ TEST(LatencySummary, OverflowBucketIsOpenEnded) {
     EXPECT_EQ(*r.p50_ns, uint64_t{1} << 41);   // exact max, since it is the only sample
 }
 
+// Latency and pacing take their figures from the one histogram summary.
+TEST(HistogramSummary, LatencyAndPacingReportTheSameFigures) {
+    const ebt_latency h = make({120, 3000, 45000, 45001, 900000});
+    const ebt::HistogramSummary s = ebt::summarize_histogram(h);
+    const auto l = ebt::summarize_latency(h, 0, "unknown");
+    EXPECT_EQ(s.count, 5u);
+    EXPECT_EQ(l.min_ns, s.min_ns);
+    EXPECT_EQ(l.max_ns, s.max_ns);
+    EXPECT_EQ(l.mean_ns, s.mean_ns);
+    EXPECT_EQ(l.p50_ns, s.p50_ns);
+    EXPECT_EQ(l.p90_ns, s.p90_ns);
+    EXPECT_EQ(l.p99_ns, s.p99_ns);
+    EXPECT_EQ(l.p99_9_ns, s.p99_9_ns);
+    EXPECT_FALSE(ebt::summarize_histogram(ebt_latency{}).p50_ns.has_value());
+}
+
 }  // namespace

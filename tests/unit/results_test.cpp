@@ -712,6 +712,55 @@ TEST(ResultsJson, WithoutReceiver) {
     }
 }
 
+// summary_json: the figures scripts read, with results.json's own values.
+TEST(SummaryJson, HeadlineFiguresAsInResultsJson) {
+    TestRecord r = make_record(true);
+    r.generator.pacing = PacingReport{40, 5, 900, 30, 200, 12.5, 3.125, "m"};
+    const json::object s = summary_json(r);
+    const json::object doc = results_json(r);
+    std::vector<std::string> keys;
+    for (const auto& kv : s) keys.emplace_back(kv.key());
+    EXPECT_EQ(keys, (std::vector<std::string>{
+                        "name", "id", "status", "status_reason", "incomplete", "coordinated", "target_pps",
+                        "achieved_pps", "sent_packets", "received_packets", "lost_packets", "loss_pct",
+                        "duplicates", "mbps_l1", "mbps_l2", "efficiency_pct", "elapsed_s", "tx_full_retries",
+                        "tx_full_dropped", "late_bursts", "latency", "round_trip", "pacing", "xdp_mode"}));
+    for (const auto& kv : doc.at("summary").as_object()) EXPECT_EQ(s.at(kv.key()), kv.value()) << kv.key();
+    EXPECT_EQ(s.at("name"), "Unit Test");
+    EXPECT_EQ(s.at("incomplete"), false);
+    EXPECT_EQ(s.at("xdp_mode"), "native");
+    EXPECT_DOUBLE_EQ(s.at("efficiency_pct").to_number<double>(), 100.0);
+    const auto& l = s.at("latency").as_object();
+    EXPECT_EQ(l.size(), 8u);
+    EXPECT_EQ(l.at("samples").to_number<int64_t>(), 3);
+    EXPECT_EQ(l.at("p50_ns").to_number<int64_t>(), 1500);
+    EXPECT_EQ(l.at("p99_9_ns").to_number<int64_t>(), 2100);
+    EXPECT_DOUBLE_EQ(l.at("mean_ns").to_number<double>(), 1500.5);
+    const auto& p = s.at("pacing").as_object();
+    EXPECT_EQ(p.at("bursts").to_number<int64_t>(), 40);
+    EXPECT_EQ(p.at("p99_ns").to_number<int64_t>(), 200);
+    EXPECT_EQ(p.at("max_ns").to_number<int64_t>(), 900);
+    EXPECT_FALSE(p.contains("p90_ns"));
+    EXPECT_TRUE(s.at("round_trip").is_null());
+}
+
+TEST(SummaryJson, IncompleteWithoutReceiverHasNulls) {
+    TestRecord r = make_record(false);
+    r.status = "incomplete";
+    r.status_reason = "no coordination";
+    r.generator.round_trip = RoundTripReport{};
+    r.generator.round_trip->rtt = sample_latency();
+    const json::object s = summary_json(r);
+    EXPECT_EQ(s.at("incomplete"), true);
+    EXPECT_EQ(s.at("status_reason"), "no coordination");
+    for (const char* key : {"received_packets", "lost_packets", "loss_pct", "duplicates", "latency", "pacing",
+                            "xdp_mode"})
+        EXPECT_TRUE(s.at(key).is_null()) << key;
+    EXPECT_EQ(s.at("round_trip").at("p90_ns").to_number<int64_t>(), 2048);
+    // json_text writes it as results.json's figures are written.
+    EXPECT_NE(json_text(s).find("\"sent_packets\":1000,"), std::string::npos);
+}
+
 TEST(ResultsJson, RateMaxTargetZero) {
     TestRecord r = make_record(true);
     r.config.rate_max = true;
@@ -1322,7 +1371,7 @@ TEST_P(AtomicWrite, MissingDirectoryThrowsNamingThePath) {
     EXPECT_TRUE(names().empty());
 }
 
-// write_results' stated order (results.cpp): a failure at any file leaves
+// write_results' stated order (results_dir.cpp): a failure at any file leaves
 // every file before it whole, and none after it; results.json is last.
 // Each file in turn is made unwritable by a non-empty directory in its place.
 TEST_F(ResultsFiles, WriteOrderIsAPrefixOnFailure) {
