@@ -75,7 +75,7 @@ recv_auth_failed "the generator closed the connection during authentication (its
 # No secret at all against a receiver that has one: refused, said so.
 mark_log
 rc=0
-env -u EBT_TOKEN ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
+env -u EBT_TOKEN ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL[@]}" --log-level=error \
   --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 1000 --duration 1 \
   --results-dir "$WORK/gen-none" >"$WORK/gen-none.out" 2>&1 || rc=$?
 [[ $rc -eq 1 ]] || { cat "$WORK/gen-none.out" >&2; fail "no token: dpdk-gen exited $rc, expected 1"; }

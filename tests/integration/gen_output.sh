@@ -6,7 +6,7 @@
 # pattern schedule) and pattern runs (exact schedule totals, seeds recorded).
 source "$(dirname "$0")/lib.sh"
 
-EAL=(--no-huge --no-pci -m 256 --no-shconf -l 0-1 --vdev net_null0 --log-level=error)
+EAL=("${HX_EAL[@]}" --vdev net_null0 --log-level=error)
 ALONE=(--no-coordination --dst-mac 02:00:00:00:00:02)
 run=0
 gen() {  # gen NAME ARGS...: runs dpdk-gen into $WORK/NAME/, stdout/stderr kept

@@ -5,20 +5,8 @@ source "$(dirname "$0")/lib.sh"
 
 testbed_up
 
-# wait_for FILE PATTERN: bounded wait for a log line (the receiver's
-# "counting" means the test is running).
-wait_for() {
-  local i
-  for ((i = 0; i < 400; i++)); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  cat "$1" >&2
-  fail "no '$2' in $1 after 20 s"
-}
-
 run_gen_bg() {  # not through gen_in_src: $! must be dpdk-gen itself (ip netns exec execs it)
-  ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 5000 --duration "$1" \
+  ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL[@]}" --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 5000 --duration "$1" \
     --flows 4 --size 64 --name "$2" --results-dir "$WORK/gen-$2" --stats-json >"$WORK/gen-$2.json" 2>"$WORK/gen-$2.out" &
   GEN_PID=$!
 }
@@ -36,7 +24,9 @@ wait_sent() {
 }
 
 status_of() {  # status_of RESULTS_JSON -> "status|reason"
-  $PY -c 'import json,sys; t=json.load(open(sys.argv[1]))["test"]; print(t["status"] + "|" + t["status_reason"])' "$1"
+  local status reason
+  read -r status reason < <(result_get "$1" test.status test.status_reason)
+  echo "$status|$reason"
 }
 
 # fresh_line NAME MIN: bounded (20 s) wait, polling every 10 ms, for an

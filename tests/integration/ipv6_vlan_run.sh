@@ -23,12 +23,8 @@ YAML
 
 testbed_up
 start_receiver
-gen_in_src --vdev "net_af_packet0,iface=$SRC_IF" -- \
-  --config "$WORK/ipv6_vlan.yaml" --dst-ip "$DST_IP" --rate 6000 --duration 5 \
-  --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 || { cat "$WORK/gen.out" "$WORK/recv.out" >&2; fail "dpdk-gen failed"; }
-wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv --once exited non-zero"; }
-RECV_PID=""
-assert_no_xdp
+run_coordinated "net_af_packet0,iface=$SRC_IF" \
+  --config "$WORK/ipv6_vlan.yaml" --dst-ip "$DST_IP" --rate 6000 --duration 5
 
 dir=$(only_dir "$WORK/gen/two_machine")
 # 6000 pps x 5 s = 30000 frames, 2500 for each of the 12 flows, all received.

@@ -18,7 +18,7 @@ cat >"$WORK/inner.sh" <<'INNER'
 source "$EBT_SOURCE_DIR/tests/integration/lib.sh"
 testbed_up
 echo "$WORK $EBT_TESTBED" >"$OUT/identity"
-ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
+ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL[@]}" --log-level=error \
   --vdev "net_af_packet0,iface=$SRC_IF" -- --no-coordination --dst-mac 02:00:00:00:00:02 --rate 1000 \
   --duration 600 --stats-json --results-dir "$WORK/gen" >"$WORK/gen.json" 2>"$WORK/gen.err" &
 GEN_PID=$!

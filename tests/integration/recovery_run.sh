@@ -208,7 +208,7 @@ gen_bg Busy --rate $RATE --duration 120
 wait_for "$WORK/recv.out" counting
 id=$(grep -o "test [0-9]* 'Busy'" "$WORK/recv.out" | head -n 1 | cut -d' ' -f2)
 rc=0
-timeout 60 ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
+timeout 60 ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL[@]}" --log-level=error \
   --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 1000 --duration 1 --name Second \
   --results-dir "$WORK/gen-Second" >"$WORK/gen-Second.out" 2>&1 || rc=$?
 [[ $rc -eq 1 ]] || { cat "$WORK/gen-Second.out" >&2; fail "second dpdk-gen exited $rc, expected 1"; }

@@ -26,12 +26,8 @@ start_receiver --test-action tx
 # and why) are suppressed for this dpdk-gen only; anything else still fails.
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
 LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$EBT_SOURCE_DIR/tests/lsan_af_xdp.supp:print_suppressions=0" \
-gen_in_src --vdev "net_af_xdp0,iface=$SRC_IF" -- \
-  --dst-ip "$DST_IP" --rate 5000 --duration 2 --flows 4 --size 128 --name TxMode \
-  --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 || { cat "$WORK/gen.out" "$WORK/recv.out" >&2; fail "dpdk-gen failed"; }
-wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv --once exited non-zero"; }
-RECV_PID=""
-assert_no_xdp
+run_coordinated "net_af_xdp0,iface=$SRC_IF" \
+  --dst-ip "$DST_IP" --rate 5000 --duration 2 --flows 4 --size 128 --name TxMode
 grep -q "net_af_xdp0: no xdp_prog= given, so dpdk-gen loads its filter $(readlink -f "$XSK_PROG")" "$WORK/gen.out" ||
   { cat "$WORK/gen.out" >&2; fail "dpdk-gen did not say it supplied its af_xdp filter"; }
 if ip netns exec "$SRC_NS" ip -d link show "$SRC_IF" | grep -q 'prog/xdp'; then
