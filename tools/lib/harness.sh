@@ -278,3 +278,29 @@ result_json() { "$HX_PY" "$HX_RESULT" json "$@"; }
 result_get() { "$HX_PY" "$HX_RESULT" get "$@"; }
 result_figures() { "$HX_PY" "$HX_RESULT" figures "$@"; }
 result_show() { "$HX_PY" "$HX_RESULT" show "$@"; }
+
+# ---------------------------------------------------------------- options
+# hx_options HELP OPTION=VAR... -- ARG...: a script's options that take a
+# value (`--OPTION V` sets VAR), -h/--help (prints the script's own lines
+# HELP, a sed range such as 2,15p, and exits 0), every other argument in
+# HX_ARGS in order.  An unknown option or a missing value: exit 2.
+#   hx_options 2,7p build=build jobs=jobs -- "$@"; files=("${HX_ARGS[@]}")
+hx_options() {
+  local help=$1 self="tools/${0##*/}"
+  shift
+  local -A var=()
+  while [[ $1 != -- ]]; do var[--${1%%=*}]=${1#*=}; shift; done
+  shift
+  HX_ARGS=()
+  while (($#)); do
+    case $1 in
+      -h | --help) sed -n "$help" "$0"; exit 0 ;;
+      -*)
+        [[ -n ${var[$1]:-} ]] || { echo "$self: unknown option '$1' (see --help)" >&2; exit 2; }
+        (($# >= 2)) || { echo "$self: $1: expected a value" >&2; exit 2; }
+        printf -v "${var[$1]}" '%s' "$2"
+        shift 2 ;;
+      *) HX_ARGS+=("$1"); shift ;;
+    esac
+  done
+}
