@@ -5,7 +5,7 @@
 # controller, the HTTP endpoints during a test, clock sync, each side losing
 # the other (kill -9 of either program: noticed at once, the traffic stops;
 # the link taken down: 3 s of silence), and the results kept for a fetch.
-# Freezes, reconnects and the drain rules: recovery_run.sh.
+# Freezes, reconnects and the drain rules: peer_loss_recovery.sh.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/control_lib.sh"
 
@@ -275,7 +275,7 @@ rm -rf "$WORK/recv"
 
 # --- 6. The receiver keeps its last results: a new connection fetches them by
 #        test id (what dpdk-gen does when the connection broke after stop;
-#        recovery_run.sh breaks one).  The hand-written client below does
+#        peer_loss_recovery.sh breaks one).  The hand-written client below does
 #        not authenticate: no secret here.
 unset EBT_TOKEN
 ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/recv" >"$WORK/recv.out" 2>&1 &

@@ -1,5 +1,5 @@
 # Helpers of the control-connection tests (control_failures.sh,
-# recovery_run.sh), sourced after lib.sh.  Every wait is bounded (wait_for,
+# peer_loss_recovery.sh), sourced after lib.sh.  Every wait is bounded (wait_for,
 # wait_exit: tools/lib/harness.sh); every background process a test starts
 # is put in BG_PIDS (or is $GEN_PID / $RECV_PID) and is continued (it may be
 # frozen with SIGSTOP), terminated and reaped on every exit path by lib.sh's

@@ -104,4 +104,4 @@ gen patterns_count --config "$WORK/patterns.yaml" --count 7000
 $CHECK "$(only_dir "$WORK/patterns_count/res/two_machine")" --status complete --sent 7000 --no-receiver ||
   fail "patterns --count"
 
-echo "gen_output: ok"
+echo "live_output_and_count: ok"
