@@ -50,19 +50,35 @@ start_receiver() {
 # DPDK runtime (no shared config), no hugepages.
 gen_in_src() { hx_gen "$SRC_NS" "$@"; }
 
-# run_coordinated VDEV APP_ARGS...: one coordinated test against the
-# receiver start_receiver started: dpdk-gen on port VDEV in the source
-# namespace with APP_ARGS, results below $WORK/gen, output in $WORK/gen.out;
-# dpdk-gen and xdp-recv --once must both exit 0, and no XDP program may be
-# left.
-run_coordinated() {
-  local vdev=$1
-  shift
-  gen_in_src --vdev "$vdev" -- "$@" --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 ||
-    { cat "$WORK/gen.out" "$WORK/recv.out" >&2; fail "dpdk-gen failed"; }
+# coordinated_test [XDP_RECV_ARGS...] -- PMD DPDK_GEN_ARGS...: one
+# coordinated test on this test's testbed (brought up here): xdp-recv --once
+# with XDP_RECV_ARGS (start_receiver), then dpdk-gen on net_PMD0 (af_packet,
+# af_xdp) on the source veth, --dst-ip the receiver, with DPDK_GEN_ARGS;
+# its results below $WORK/gen, its output in $WORK/gen.out.  dpdk-gen and
+# xdp-recv must both exit 0, and no XDP program may be left.  GEN_DIR: the
+# test's results directory.  GEN_ENV (VAR=VALUE...): the environment of
+# dpdk-gen only.
+GEN_ENV=()
+coordinated_test() {
+  local -a recv_args=()
+  while [[ $1 != -- ]]; do recv_args+=("$1"); shift; done
+  local pmd=$2
+  shift 2
+  testbed_up
+  start_receiver "${recv_args[@]}"
+  ( ((${#GEN_ENV[@]} == 0)) || export "${GEN_ENV[@]}"
+    gen_in_src --vdev "net_${pmd}0,iface=$SRC_IF" -- --dst-ip "$DST_IP" "$@" --results-dir "$WORK/gen"
+  ) >"$WORK/gen.out" 2>&1 || { cat "$WORK/gen.out" "$WORK/recv.out" >&2; fail "dpdk-gen failed"; }
   wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv --once exited non-zero"; }
   RECV_PID=""
   assert_no_xdp
+  GEN_DIR=$(only_dir "$WORK/gen/two_machine")
+}
+
+# check_gen CHECK_RESULTS_ARGS...: check_results.py over $GEN_DIR; dpdk-gen's
+# output shown if it fails.
+check_gen() {
+  $CHECK "$GEN_DIR" "$@" || { cat "$WORK/gen.out" >&2; fail "results check"; }
 }
 
 # The interface must have no XDP program left.
