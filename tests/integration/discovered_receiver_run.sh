@@ -61,7 +61,7 @@ grep -q "found '.*' at 198.18.0.2:8080" "$WORK/gen.out" || { cat "$WORK/gen.out"
 wait "$RECV_PID" || fail "xdp-recv --once failed"; RECV_PID=""
 dir=$(only_dir "$WORK/gen/two_machine")
 $CHECK "$dir" --status complete --sent 1000 --lossless || fail "results check"
-ip=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["network_config"]["dst_machine"]["ip"])' "$dir/results.json")
+ip=$(result_get "$dir" config.network_config.dst_machine.ip)
 [[ "$ip" == 198.18.0.2 ]] || fail "results record destination $ip, expected the discovered 198.18.0.2"
 echo "ok 2: discovered and ran a complete test"
 echo "PASS discovery run"

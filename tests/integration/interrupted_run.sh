@@ -114,7 +114,7 @@ after = g["sent_packets"] - line["packets"]
 assert 0 <= after <= 2 * rate * (end - seen + 0.1), \
     f"{after} packets sent after the line seen {end - seen:.3f} s before dpdk-gen exited: over twice {rate} pps"
 PY
-grep -q "received $($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["generator"]["sent_packets"])' "$gen_dir/results.json"), lost 0" \
+grep -q "received $(result_get "$gen_dir" generator.sent_packets), lost 0" \
   "$WORK/gen-GenInterrupted.out" || { cat "$WORK/gen-GenInterrupted.out" >&2; fail "the summary line does not show the receiver's count"; }
 rm -rf "$WORK/recv"
 
