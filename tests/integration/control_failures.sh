@@ -207,7 +207,7 @@ kill -INT "$GEN_PID"
 gen_wait Live 1 30
 recv_wait 1 10
 live=$(only_dir "$WORK/gen-Live/two_machine")/results.json
-[[ $(json_field "$live" 'd["test"]["status"] + "|" + d["test"]["status_reason"]') == "incomplete|interrupted by SIGINT" ]] ||
+[[ $(status_of "$live") == "incomplete|interrupted by SIGINT" ]] ||
   fail "the running test was disturbed: $(json_field "$live" 'd["test"]')"
 [[ $(json_field "$live" 'd["receiver"]["test_packets"] == d["generator"]["sent_packets"] > 0') == True ]] ||
   fail "the running test lost packets: received $(json_field "$live" 'd["receiver"]["test_packets"]') of $(json_field "$live" 'd["generator"]["sent_packets"]')"
@@ -228,7 +228,7 @@ recv_wait 1 5
 assert_no_xdp
 # Seen on its read of the connection (FIN: "connection closed by", RST:
 # "receive from ... failed"), not by the silence or a failed heartbeat.
-r=$(json_field "$(only_dir "$WORK/recv/receiver")/results.json" 'd["test"]["status"] + "|" + d["test"]["status_reason"]')
+r=$(status_of "$(only_dir "$WORK/recv/receiver")/results.json")
 [[ "$r" == "incomplete|connection closed by "* || "$r" == "incomplete|receive from "*" failed"* ]] ||
   fail "receiver results after kill -9 of dpdk-gen: '$r', expected the closed connection seen on read"
 noticed=$(($(log_ms "$WORK/recv.out" " incomplete: ") - t_kill))

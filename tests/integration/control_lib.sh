@@ -38,6 +38,25 @@ json_field() {  # json_field FILE PYTHON-EXPR (d = the document)
   $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
+# run_and_freeze NAME GEN_PID|RECV_PID: a 30 s test NAME at $RATE pps
+# (gen_bg), and once xdp-recv counts, that process frozen (SIGSTOP) at
+# t_stop (epoch ms).
+run_and_freeze() {
+  start_receiver
+  gen_bg "$1" --rate "$RATE" --duration 30
+  wait_for "$WORK/recv.out" counting
+  t_stop=$(now_ms)
+  kill -STOP "${!2}"
+}
+
+# drain_in RESULTS_JSON LO HI MESSAGE: the receiver's drain_s (set in DRAIN)
+# is in [LO, HI); else fail with MESSAGE, its %s the value.
+drain_in() {
+  DRAIN=$(json_field "$1" 'd["receiver"]["drain_s"]')
+  # shellcheck disable=SC2059
+  awk -v d="$DRAIN" -v lo="$2" -v hi="$3" 'BEGIN { exit !(d + 0 >= lo + 0 && d + 0 < hi + 0) }' || fail "$(printf "$4" "$DRAIN")"
+}
+
 # assert_stopped_sending NAME RATE LOST_PATTERN: dpdk-gen NAME (paced at RATE
 # pps) sent no more than the schedule allows up to the moment it logged
 # LOST_PATTERN, plus 0.25 s (its TX lcores finishing their burst): the

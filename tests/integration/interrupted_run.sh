@@ -23,11 +23,6 @@ wait_sent() {
   fail "dpdk-gen did not report $2 packets sent within 20 s"
 }
 
-status_of() {  # status_of RESULTS_JSON -> "status|reason"
-  local status reason
-  read -r status reason < <(result_get "$1" test.status test.status_reason)
-  echo "$status|$reason"
-}
 
 # fresh_line NAME MIN: bounded (20 s) wait, polling every 10 ms, for an
 # interval line of dpdk-gen's JSON output that appears while we watch and

@@ -88,6 +88,12 @@ assert_no_xdp() {
   fi
 }
 
+status_of() {  # status_of RESULTS -> "status|reason" (test.status, test.status_reason)
+  local status reason
+  read -r status reason < <(result_get "$1" test.status test.status_reason)
+  echo "$status|$reason"
+}
+
 only_dir() {  # the single directory below $1
   local d
   d=$(find "$1" -mindepth 1 -maxdepth 1 -type d)
