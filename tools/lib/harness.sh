@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tools/lib/harness.sh: what the scripts that run the programs share
 # (sourced, never run): tools/demo.sh, tools/soak.sh, tools/bench-gen.sh,
 # tools/bench-recv.sh and the integration tests (tests/integration/lib.sh).
