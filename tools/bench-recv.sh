@@ -17,10 +17,12 @@
 # Usage (as root): tools/bench-recv.sh [--quick] [--rate PPS] [--duration S]
 #   default: 5 s runs, 2 alternations, --rate 200000
 #   --quick: 3 s runs, 1 alternation
-# Env: EBT_BUILD_DIR (default build/), CLANG (default clang), CXX (default g++)
+# Env: EBT_BUILD_DIR (default build/; its programs, the bench ones
+# (tools/bench/meson.build) included, are brought up to date with ninja)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
+source "$SRC/tools/lib/harness.sh"
 
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
@@ -46,40 +48,29 @@ fi
 if ((QUICK)); then ALTS=1; DUR=${DUR:-3}; else ALTS=2; DUR=${DUR:-5}; fi
 
 BUILD=${EBT_BUILD_DIR:-$SRC/build}
-GEN=$BUILD/generator/dpdk-gen
-RECV=$BUILD/receiver/xdp-recv
-PY=/usr/bin/python3
-CLANG=${CLANG:-clang}
-CXX=${CXX:-g++}
-for f in "$GEN" "$RECV" "$PY"; do
+[[ -f $BUILD/build.ninja ]] ||
+  { echo "bench-recv.sh: no build in $BUILD (build first: tools/build.sh, or meson setup $BUILD)" >&2; exit 2; }
+hx_programs "$BUILD"
+BARE_OBJ=$BUILD/tools/bench/xdp_count_drop.bpf.o
+LOADER=$BUILD/tools/bench/xdp_bench_loader
+PY=$HX_PY
+# The programs measured, the bare reference and its loader: up to date.
+ninja_log=$(ninja -C "$BUILD" generator/dpdk-gen receiver/xdp-recv tools/bench/xdp_count_drop.bpf.o \
+  tools/bench/xdp_bench_loader 2>&1) || { echo "$ninja_log" >&2; echo "bench-recv.sh: build failed" >&2; exit 2; }
+for f in "$DPDK_GEN" "$XDP_RECV" "$LOADER" "$PY"; do
   [[ -x $f ]] || { echo "bench-recv.sh: $f not found or not executable (build first: ninja -C build)" >&2; exit 2; }
 done
 
 export EBT_TESTBED="br$$"
 unset EBT_TOKEN   # the testbed range needs no secret
 TMP=$(mktemp -d /tmp/bench-recv.XXXXXX)
-BG_PIDS=()
-cleanup() {
-  local rc=$?
-  for p in "${BG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  "$SRC/tools/testbed.sh" down >/dev/null 2>&1 || true   # the veth and any XDP program on it go too
-  rm -rf "$TMP"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-# ---------------------------------------------------------------- build the bare reference
-"$CLANG" -O2 -g -target bpf -Wall -Werror -I/usr/include/"$(uname -m)"-linux-gnu \
-  -c "$SRC/tools/bench/xdp_count_drop.bpf.c" -o "$TMP/xdp_count_drop.bpf.o"
-"$CXX" -std=c++20 -O2 -Wall -Wextra -Werror "$SRC/tools/bench/xdp_bench_loader.cpp" -o "$TMP/loader" -lbpf
-
-"$SRC/tools/testbed.sh" up >/dev/null
-eval "$("$SRC/tools/testbed.sh" env)"
+HX_CLEAN+=("$TMP")
+# On every exit: the programs stopped, the testbed (the veth and any XDP
+# program on it) down, $TMP removed.
+hx_traps
+hx_testbed_up
 DST_MAC=$(ip netns exec "$DST_NS" cat "/sys/class/net/$DST_IF/address")
-GEN_EAL=(--no-huge --no-pci -m 256 --no-shconf -l 0-1 --vdev "net_af_packet0,iface=$SRC_IF" --log-level=error)
+GEN_EAL=(--vdev "net_af_packet0,iface=$SRC_IF" --log-level=error)
 
 # /proc/stat ticks of all CPUs: busy (user nice system irq softirq steal), softirq, the CPU count
 busy_ticks() { awk '/^cpu[0-9]/ {b += $2 + $3 + $4 + $7 + $8 + $9; s += $8; n++} END {print b, s, n}' /proc/stat; }
@@ -89,14 +80,14 @@ run_bare() {
   local flows=$1 d
   d=$(mktemp -d "$TMP/bare.XXXXXX")
   mkfifo "$d/ctl"
-  ip netns exec "$DST_NS" "$TMP/loader" "$TMP/xdp_count_drop.bpf.o" "$DST_IF" <"$d/ctl" >"$d/out" 2>&1 &
+  ip netns exec "$DST_NS" "$LOADER" "$BARE_OBJ" "$DST_IF" <"$d/ctl" >"$d/out" 2>&1 &
   local lpid=$!
   BG_PIDS+=("$lpid")
   exec {ctl}>"$d/ctl"   # hold the fifo open: the loader waits for a line on it
   for _ in $(seq 200); do grep -q ready "$d/out" && break; kill -0 "$lpid" 2>/dev/null || break; sleep 0.05; done
   grep -q ready "$d/out" || { cat "$d/out" >&2; echo "bench-recv.sh: the bare program did not attach" >&2; exit 1; }
   read -r b0 s0 ncpu < <(busy_ticks)
-  ip netns exec "$SRC_NS" "$GEN" "${GEN_EAL[@]}" -- --no-coordination --dst-mac "$DST_MAC" --dst-ip "$DST_IP" \
+  hx_gen "$SRC_NS" "${GEN_EAL[@]}" -- --no-coordination --dst-mac "$DST_MAC" --dst-ip "$DST_IP" \
     --rate "$RATE" --duration "$DUR" --flows "$flows" --size 60 --name bare --results-dir "$d/gen" \
     >"$d/gen.out" 2>&1 || { tail -n 20 "$d/gen.out" >&2; exit 1; }
   read -r b1 s1 _ < <(busy_ticks)
@@ -104,7 +95,7 @@ run_bare() {
   exec {ctl}>&-
   wait "$lpid"
   local sent
-  sent=$("$PY" -c 'import json,sys,glob; print(json.load(open(glob.glob(sys.argv[1] + "/two_machine/*/results.json")[0]))["summary"]["sent_packets"])' "$d/gen")
+  sent=$(result_figures "$d/gen/two_machine" sent)
   "$PY" - "$d/out" "$b0" "$b1" "$s0" "$s1" "$ncpu" "$sent" <<'EOF'
 import sys, os
 words = open(sys.argv[1]).read().split()
@@ -121,27 +112,24 @@ EOF
 run_recv() {
   local mode=$1 flows=$2 d
   d=$(mktemp -d "$TMP/recv.XXXXXX")
-  ip netns exec "$DST_NS" "$RECV" --interface "$DST_IF" --results-dir "$d/recv" --once --mode "$mode" \
-    >"$d/recv.out" 2>&1 &
-  local rpid=$!
+  hx_start_receiver "$d/recv.out" 8080 --results-dir "$d/recv" --once --mode "$mode" || exit 1
+  local rpid=$RECV_PID
   BG_PIDS+=("$rpid")
-  "$SRC/tools/testbed.sh" wait-listen 8080 "$rpid" >/dev/null || { cat "$d/recv.out" >&2; exit 1; }
   # The receiver's own results.json is read: with 65,536 flows its report
   # exceeds the control protocol's 1 MiB frame, so dpdk-gen's run ends
   # incomplete while the receiver's side is whole.
-  ip netns exec "$SRC_NS" "$GEN" "${GEN_EAL[@]}" -- --dst-ip "$DST_IP" --rate "$RATE" --duration "$DUR" \
+  hx_gen "$SRC_NS" "${GEN_EAL[@]}" -- --dst-ip "$DST_IP" --rate "$RATE" --duration "$DUR" \
     --flows "$flows" --size 60 --name "recv_$mode" --results-dir "$d/gen" >"$d/gen.out" 2>&1 || true
   wait "$rpid" || true
-  "$PY" - "$d/gen" "$d/recv" <<'EOF' || { tail -n 20 "$d/gen.out" "$d/recv.out" >&2; exit 1; }
-import json, sys, glob
-gen = json.load(open(glob.glob(sys.argv[1] + "/two_machine/*/results.json")[0]))
-rx = json.load(open(glob.glob(sys.argv[2] + "/receiver/*/results.json")[0]))["receiver"]
-pc, sy = rx["prog_cost"], rx["system"]
-print(pc["ns_per_packet"] if pc else "-", pc["run_cnt"] if pc else 0,
-      sy["busy_cpu_ns_per_packet"], sy["busy_cpu_ns_per_packet_bound"],
-      sy["receive_cpu_ns_per_packet"], sy["receive_cpu_ns_per_packet_bound"],
-      rx["test_packets"], gen["summary"]["sent_packets"])
-EOF
+  local sent fields ns cnt rest
+  { sent=$(result_figures "$d/gen/two_machine" sent) &&
+    fields=$(result_get "$d/recv/receiver" receiver.prog_cost.ns_per_packet receiver.prog_cost.run_cnt \
+      receiver.system.busy_cpu_ns_per_packet receiver.system.busy_cpu_ns_per_packet_bound \
+      receiver.system.receive_cpu_ns_per_packet receiver.system.receive_cpu_ns_per_packet_bound \
+      receiver.test_packets); } || { tail -n 20 "$d/gen.out" "$d/recv.out" >&2; exit 1; }
+  read -r ns cnt rest <<<"$fields"
+  [[ $cnt != - ]] || cnt=0   # no prog_cost (baseline mode): "- 0"
+  echo "$ns $cnt $rest $sent"
 }
 
 stats() {  # stats VALUES... -> "mean min max"

@@ -27,6 +27,7 @@
 #   TMPDIR              where the demo keeps its logs while it runs (default /tmp)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$ROOT/tools/lib/harness.sh"
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
@@ -109,28 +110,16 @@ else
   install_and_build
 fi
 
+hx_programs "$BUILD"
 export EBT_TESTBED="${EBT_TESTBED:-ebt-demo}"
-RECV_PID=""
-LOGDIR=""
-cleanup() {
-  local rc=$?
-  if [[ -n "$RECV_PID" ]] && kill -0 "$RECV_PID" 2>/dev/null; then
-    kill -TERM "$RECV_PID" 2>/dev/null || true
-    wait "$RECV_PID" 2>/dev/null || true
-  fi
-  "$ROOT/tools/testbed.sh" down >/dev/null 2>&1 || true
-  # The logs: already shown if something failed.
-  [[ -z "$LOGDIR" ]] || rm -rf "$LOGDIR"
-  exit $rc
-}
-trap cleanup EXIT
+# On every exit: xdp-recv stopped, the testbed down, the logs (already shown
+# if something failed) removed.
+hx_traps
 trap 'exit 130' INT TERM
-trap 'exit 129' HUP
-
-"$ROOT/tools/testbed.sh" up
-eval "$("$ROOT/tools/testbed.sh" env)"
+hx_testbed_up --show
 
 LOGDIR=$(mktemp -d -t ebt-demo.XXXXXX)
+HX_CLEAN+=("$LOGDIR")
 GEN_OPTS=()
 given preset || given config || GEN_OPTS+=(--preset quick_test)
 given duration || given count || given preset || given config || GEN_OPTS+=(--duration 10)
@@ -151,16 +140,12 @@ else
 fi
 PORT=${GIVEN[control-port]:-8080}
 
-ip netns exec "$DST_NS" "$BUILD/receiver/xdp-recv" --interface "$DST_IF" --results-dir "$RESULTS" --once \
-  --token-file "$TOKEN_FILE" --control-port "$PORT" \
-  >"$LOGDIR/xdp-recv.out" 2>&1 &
-RECV_PID=$!
-"$ROOT/tools/testbed.sh" wait-listen "$PORT" "$RECV_PID" || { cat "$LOGDIR/xdp-recv.out" >&2; exit 1; }
+hx_start_receiver "$LOGDIR/xdp-recv.out" "$PORT" --results-dir "$RESULTS" --once \
+  --token-file "$TOKEN_FILE" --control-port "$PORT" || exit 1
 echo "xdp-recv: listening in $DST_NS on $DST_IP:$PORT, XDP on $DST_IF"
 
 set +e
-ip netns exec "$SRC_NS" "$BUILD/generator/dpdk-gen" --no-huge --no-pci -m 256 --no-shconf -l 0-1 \
-  --log-level=warning --vdev "net_af_packet0,iface=$SRC_IF" -- \
+hx_gen "$SRC_NS" --log-level=warning --vdev "net_af_packet0,iface=$SRC_IF" -- \
   "${GEN_OPTS[@]}" "$@" \
   2>&1 | tee "$LOGDIR/dpdk-gen.out" | grep --line-buffered -E 'INFO (sending|receiver ready|t=)|WARN|ERROR'
 rc=${PIPESTATUS[0]}
@@ -189,18 +174,6 @@ if [[ $rc -ne 0 || -z "$dir" ]]; then
 fi
 rdir=$(sed -n 's/.* results: //p' "$LOGDIR/xdp-recv.out" | tail -1)
 rm -rf "$LOGDIR"
-/usr/bin/python3 - "$dir/results.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-s, t = d["summary"], d["test"]
-print()
-print(f"  test        {t['name']} (id {t['id']}, {t['status']})")
-print(f"  sent        {s['sent_packets']}")
-print(f"  received    {s['received_packets']}")
-print(f"  lost        {s['lost_packets']} ({s['loss_pct']:.4f} %)")
-print(f"  rate        {s['achieved_pps']:.1f} pps achieved of {s['target_pps']:.0f} target")
-print(f"  throughput  {s['mbps_l2']:.3f} Mbps at L2 (frames + FCS), {s['mbps_l1']:.3f} Mbps at L1")
-print(f"  XDP         {d['receiver']['xdp_mode']} on {d['receiver']['interface']}")
-PY
+result_show "$dir"
 echo "  results     $(realpath -m -- "$dir")"
 [[ -z "$rdir" ]] || echo "  receiver    $(realpath -m -- "$rdir")"

@@ -15,18 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=build-fuzz time_s=60 jobs=2 artifacts=""
-targets=()
-while (($#)); do
-  case $1 in
-    --build) build=$2; shift 2 ;;
-    --time) time_s=$2; shift 2 ;;
-    --jobs) jobs=$2; shift 2 ;;
-    --artifacts) artifacts=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-    -*) echo "tools/fuzz.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
-    *) targets+=("$1"); shift ;;
-  esac
-done
+source tools/lib/harness.sh
+hx_options 2,15p build=build time=time_s jobs=jobs artifacts=artifacts -- "$@"
+targets=("${HX_ARGS[@]}")
 [[ $time_s =~ ^[1-9][0-9]*$ ]] || { echo "tools/fuzz.sh: --time: expected a positive number of seconds, got '$time_s'" >&2; exit 2; }
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "tools/fuzz.sh: --jobs: expected a positive integer, got '$jobs'" >&2; exit 2; }
 

@@ -28,7 +28,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-PY=/usr/bin/python3   # Debian's (the build's dependency list)
+source "$ROOT/tools/lib/harness.sh"
 
 die2() { echo "tools/soak.sh: $*" >&2; exit 2; }
 build=build duration=600 warmup=60 interval=5 rate="" lo=10000 hi=2000000 trial_s=3
@@ -54,8 +54,8 @@ done
 ((lo < hi)) || die2 "--min ($lo) must be below --max ($hi)"
 case $pmd in af_packet|af_xdp) ;; *) die2 "--pmd: expected af_packet or af_xdp, got '$pmd'" ;; esac
 [[ $EUID -eq 0 ]] || die2 "run as root: it makes network namespaces and loads XDP"
-GEN=$ROOT/$build/generator/dpdk-gen RECV=$ROOT/$build/receiver/xdp-recv
-[[ -x $GEN && -x $RECV ]] || die2 "--build $build: no dpdk-gen/xdp-recv there (tools/build.sh first)"
+hx_programs "$ROOT/$build"
+[[ -x $DPDK_GEN && -x $XDP_RECV ]] || die2 "--build $build: no dpdk-gen/xdp-recv there (tools/build.sh first)"
 
 # This run's own testbed (at most 11 characters: sk + pid).
 export EBT_TESTBED="sk$$"
@@ -63,28 +63,15 @@ EBT_TOKEN="soak-$$-$(head -c 12 /dev/urandom | base64)"
 export EBT_TOKEN
 WORK=$(mktemp -d /tmp/ebt-soak.XXXXXX)
 if [[ -n $keep ]]; then mkdir -p "$keep"; RES=$(cd "$keep" && pwd); else RES=$WORK/results; mkdir -p "$RES"; fi
-started=()      # every PID this script started (checked gone at the end)
+HX_CLEAN+=("$WORK")
 prog_ids=()     # every XDP program id seen on the veth (checked freed at the end)
 
-cleanup() {
-  local rc=$? p
-  trap - EXIT INT TERM HUP
-  for p in "${started[@]}"; do
-    kill -0 "$p" 2>/dev/null || continue
-    kill -TERM "$p" 2>/dev/null || true
-  done
-  for p in "${started[@]}"; do wait "$p" 2>/dev/null || true; done
-  "$ROOT/tools/testbed.sh" down >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
+# On every exit: the programs stopped (every PID this script started is in
+# BG_PIDS, checked gone at the end), the testbed down, $WORK removed.
+hx_traps
 trap 'echo "tools/soak.sh: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
-"$ROOT/tools/testbed.sh" up >/dev/null
-eval "$("$ROOT/tools/testbed.sh" env)"
+hx_testbed_up
 vdev="net_${pmd}0,iface=$SRC_IF"
 # af_xdp's default program would take ARP and the control connection from
 # the kernel on this veth; ours hands over only reflected test packets (none
@@ -109,16 +96,14 @@ note_prog() {  # record the XDP program attached to the destination veth, if any
 run_test() {
   local name=$1 pps=$2 secs=$3 sample=${4:-} out=$RES/$1 rpid gpid rc=0 rrc=0
   mkdir -p "$out"
-  ip netns exec "$DST_NS" "$RECV" --interface "$DST_IF" --results-dir "$out" --once \
-    >"$out/xdp-recv.out" 2>&1 &
-  rpid=$!; started+=("$rpid")
-  "$ROOT/tools/testbed.sh" wait-listen 8080 "$rpid" >/dev/null 2>&1 ||
-    { kill -TERM "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
-      cat "$out/xdp-recv.out" >&2; echo "tools/soak.sh: xdp-recv did not start" >&2; return 1; }
-  ip netns exec "$SRC_NS" "$GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=warning \
+  hx_start_receiver "$out/xdp-recv.out" 8080 --results-dir "$out" --once ||
+    { kill -TERM "$RECV_PID" 2>/dev/null; wait "$RECV_PID" 2>/dev/null
+      echo "tools/soak.sh: xdp-recv did not start" >&2; return 1; }
+  rpid=$RECV_PID; BG_PIDS+=("$rpid")
+  ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL[@]}" --log-level=warning \
     --vdev "$vdev" -- --dst-ip "$DST_IP" --rate "$pps" --duration "$secs" --flows 4 --size 60 \
     --name "$name" --results-dir "$out" >"$out/dpdk-gen.out" 2>&1 &
-  gpid=$!; started+=("$gpid")
+  gpid=$!; BG_PIDS+=("$gpid")
   if [[ -n $sample ]]; then
     local t0=$SECONDS r g
     echo "t_s,xdp_recv_rss_kib,dpdk_gen_rss_kib" >"$RES/rss.csv"
@@ -142,13 +127,8 @@ run_test() {
     tail -n 5 "$out/dpdk-gen.out" "$out/xdp-recv.out" >&2
     return 1
   fi
-  "$PY" - "$out/two_machine" >"$out/summary" <<'PY'
-import json, pathlib, sys
-d = json.load(open(next(pathlib.Path(sys.argv[1]).glob("test_*/results.json"))))
-s, g = d["summary"], d["generator"]
-print(d["test"]["status"], s["sent_packets"], s["received_packets"], s["lost_packets"],
-      s["target_pps"], round(s["achieved_pps"]), g["tx_full_dropped"], d["receiver"]["xdp_mode"])
-PY
+  result_figures "$out/two_machine" status sent received lost target_pps achieved_pps tx_full_dropped xdp_mode \
+    >"$out/summary"
 }
 
 # A trial passes when the test completed, lost nothing, dropped nothing at
@@ -160,6 +140,7 @@ trial_ok() {  # trial_ok PPS
   trial=$((trial + 1))
   run_test "trial$trial" "$1" "$trial_s" || { echo "  trial $1 pps: run failed"; return 1; }
   read -r status sent recv lost target ach dropped mode <"$RES/trial$trial/summary"
+  printf -v ach '%.0f' "$ach"
   if [[ $status == complete && $lost == 0 && $dropped == 0 ]] && ((ach * 100 >= ${target%.*} * 98)); then
     echo "  trial $1 pps: ok (sent $sent, lost 0, achieved $ach pps, XDP $mode)"
     return 0
@@ -195,6 +176,7 @@ echo "soak: $t_start: $duration s at $soak_pps pps (80% of $best), RSS every $in
 fails=0
 if run_test soak "$soak_pps" "$duration" sample; then
   read -r status sent recv lost target ach dropped mode <"$RES/soak/summary"
+  printf -v ach '%.0f' "$ach"
 else
   status=failed sent=0 recv=0 lost="?" mode="?" target=0 ach="?"
 fi
@@ -233,7 +215,7 @@ fi
 # testbed's own teardown must leave no namespace or veth of this prefix,
 # and the kernel must free every XDP program that was attached.
 left=()
-for p in "${started[@]}"; do kill -0 "$p" 2>/dev/null && left+=("process $p ($(cat /proc/$p/comm 2>/dev/null))"); done
+for p in "${BG_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && left+=("process $p ($(cat /proc/$p/comm 2>/dev/null))"); done
 ip netns exec "$DST_NS" ip -d link show "$DST_IF" | grep -q 'prog/xdp' && left+=("XDP program on $DST_IF")
 ip netns exec "$SRC_NS" ip -d link show "$SRC_IF" | grep -q 'prog/xdp' && left+=("XDP program on $SRC_IF")
 ip netns exec "$DST_NS" bpftool net show 2>/dev/null | grep -q "$DST_IF" && left+=("bpftool net: XDP on $DST_IF")
@@ -241,7 +223,7 @@ for ns in "$SRC_NS" "$DST_NS"; do
   pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
   [[ -z ${pids// } ]] || left+=("processes in $ns: $pids")
 done
-"$ROOT/tools/testbed.sh" down >/dev/null
+"$HX_TESTBED" down >/dev/null
 ip netns list | awk '{print $1}' | grep -q "^$EBT_TESTBED-" && left+=("namespace $(ip netns list | grep "^$EBT_TESTBED-" | head -1)")
 ip -o link show | grep -q " $EBT_TESTBED-" && left+=("interface $(ip -o link show | grep -o " $EBT_TESTBED-[^:@]*" | head -1)")
 pgrep -f -- "iface=$SRC_IF|--interface $DST_IF" >/dev/null && left+=("a process naming $SRC_IF/$DST_IF")

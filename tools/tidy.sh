@@ -8,16 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build jobs=$(nproc)
-files=()
-while (($#)); do
-  case $1 in
-    --build) build=$2; shift 2 ;;
-    --jobs) jobs=$2; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
-    -*) echo "tools/tidy.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
-    *) files+=("$1"); shift ;;
-  esac
-done
+source tools/lib/harness.sh
+hx_options 2,7p build=build jobs=jobs -- "$@"
+files=("${HX_ARGS[@]}")
 [[ -f $build/compile_commands.json ]] || { echo "tools/tidy.sh: $build/compile_commands.json not found: build first (tools/build.sh)" >&2; exit 2; }
 command -v run-clang-tidy >/dev/null || { echo "tools/tidy.sh: run-clang-tidy not found (tools/deps.sh installs clang-tidy)" >&2; exit 2; }
 # Generated headers (the BPF skeleton) must exist before analysis.

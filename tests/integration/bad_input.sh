@@ -17,7 +17,7 @@
 # 300 s on a loaded machine.
 source "$(dirname "$0")/lib.sh"
 
-EAL=(--no-huge --no-pci -m 256 --no-shconf -l 0-1 --vdev net_null0)
+EAL=("${HX_EAL[@]}" --vdev net_null0)
 JOBS=${EBT_BAD_INPUT_JOBS:-4}
 CASE_TIMEOUT=60
 
@@ -188,14 +188,14 @@ expect_bad "pcap with size" "--size: not with --pcap" -- "${GP[@]}" --pcap "$WOR
 # loopback through AF_PACKET is set up and refused before it sends anything.
 NOGEN=(--no-coordination --dst-mac 02:00:00:00:00:02 --results-dir "$WORK/res")
 expect_bad "af_packet queues" "has 1 TX queue(s), 2 requested (one per TX thread): give the vdev qpairs=2" -- \
-  "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf --lcores "0@0,1@0,2@0" --vdev net_af_packet0,iface=lo -- --threads 2 --flows 2 "${NOGEN[@]}"
+  "$DPDK_GEN" "${HX_EAL_BASE[@]}" --lcores "0@0,1@0,2@0" --vdev net_af_packet0,iface=lo -- --threads 2 --flows 2 "${NOGEN[@]}"
 expect_bad "pcap queues" "give the vdev one tx_pcap= (or tx_iface=) per queue" -- \
-  "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf --lcores "0@0,1@0,2@0" --vdev "net_pcap0,tx_pcap=$WORK/q.pcap" -- --threads 2 --flows 2 "${NOGEN[@]}"
+  "$DPDK_GEN" "${HX_EAL_BASE[@]}" --lcores "0@0,1@0,2@0" --vdev "net_pcap0,tx_pcap=$WORK/q.pcap" -- --threads 2 --flows 2 "${NOGEN[@]}"
 expect_bad "jumbo on af_packet" "takes frames of at most 1514 bytes (MTU 1500, its max_rx_pktlen 1518" -- \
-  "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --vdev net_af_packet0,iface=lo -- --size 9000 "${NOGEN[@]}"
+  "$DPDK_GEN" "${HX_EAL[@]}" --vdev net_af_packet0,iface=lo -- --size 9000 "${NOGEN[@]}"
 cpus=$(nproc)
 expect_bad "lcore on a missing CPU" "-l 0-$cpus: CPU $cpus is not available to this process" "--lcores '0@" -- \
-  "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l "0-$cpus" --vdev net_null0 -- "${NOGEN[@]}"
+  "$DPDK_GEN" "${HX_EAL_BASE[@]}" -l "0-$cpus" --vdev net_null0 -- "${NOGEN[@]}"
 run_cases
 rm -f "$WORK/q.pcap"
 # --help before --: the EAL's options, then dpdk-gen's (exit 0, nothing else).

@@ -16,18 +16,10 @@
 # bound.
 source "$(dirname "$0")/lib.sh"
 
-testbed_up
-start_receiver
-gen_in_src --vdev "net_af_packet0,iface=$SRC_IF" -- \
-  --dst-ip "$DST_IP" --rate 100000 --duration 10 --flows 4 --size 64 --name ClockAccuracy \
-  --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 || { cat "$WORK/gen.out" "$WORK/recv.out" >&2; fail "dpdk-gen failed"; }
-wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv --once exited non-zero"; }
-RECV_PID=""
-assert_no_xdp
-
-dir=$(only_dir "$WORK/gen/two_machine")
-$CHECK "$dir" --status complete --sent 1000000 --flows 4 --lossless || { cat "$WORK/gen.out" >&2; fail "results check"; }
-$PY - "$dir/results.json" <<'PY' || { cat "$WORK/gen.out" >&2; fail "clock accuracy"; }
+coordinated_test -- af_packet \
+  --rate 100000 --duration 10 --flows 4 --size 64 --name ClockAccuracy
+check_gen --status complete --sent 1000000 --flows 4 --lossless
+$PY - "$GEN_DIR/results.json" <<'PY' || { cat "$WORK/gen.out" >&2; fail "clock accuracy"; }
 import json, statistics, sys
 r = json.load(open(sys.argv[1]))
 g, rx = r["generator"], r["receiver"]

@@ -5,7 +5,7 @@
 # controller, the HTTP endpoints during a test, clock sync, each side losing
 # the other (kill -9 of either program: noticed at once, the traffic stops;
 # the link taken down: 3 s of silence), and the results kept for a fetch.
-# Freezes, reconnects and the drain rules: recovery_run.sh.
+# Freezes, reconnects and the drain rules: peer_loss_recovery.sh.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/control_lib.sh"
 
@@ -75,7 +75,7 @@ recv_auth_failed "the generator closed the connection during authentication (its
 # No secret at all against a receiver that has one: refused, said so.
 mark_log
 rc=0
-env -u EBT_TOKEN ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
+env -u EBT_TOKEN ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL[@]}" --log-level=error \
   --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 1000 --duration 1 \
   --results-dir "$WORK/gen-none" >"$WORK/gen-none.out" 2>&1 || rc=$?
 [[ $rc -eq 1 ]] || { cat "$WORK/gen-none.out" >&2; fail "no token: dpdk-gen exited $rc, expected 1"; }
@@ -207,7 +207,7 @@ kill -INT "$GEN_PID"
 gen_wait Live 1 30
 recv_wait 1 10
 live=$(only_dir "$WORK/gen-Live/two_machine")/results.json
-[[ $(json_field "$live" 'd["test"]["status"] + "|" + d["test"]["status_reason"]') == "incomplete|interrupted by SIGINT" ]] ||
+[[ $(status_of "$live") == "incomplete|interrupted by SIGINT" ]] ||
   fail "the running test was disturbed: $(json_field "$live" 'd["test"]')"
 [[ $(json_field "$live" 'd["receiver"]["test_packets"] == d["generator"]["sent_packets"] > 0') == True ]] ||
   fail "the running test lost packets: received $(json_field "$live" 'd["receiver"]["test_packets"]') of $(json_field "$live" 'd["generator"]["sent_packets"]')"
@@ -228,7 +228,7 @@ recv_wait 1 5
 assert_no_xdp
 # Seen on its read of the connection (FIN: "connection closed by", RST:
 # "receive from ... failed"), not by the silence or a failed heartbeat.
-r=$(json_field "$(only_dir "$WORK/recv/receiver")/results.json" 'd["test"]["status"] + "|" + d["test"]["status_reason"]')
+r=$(status_of "$(only_dir "$WORK/recv/receiver")/results.json")
 [[ "$r" == "incomplete|connection closed by "* || "$r" == "incomplete|receive from "*" failed"* ]] ||
   fail "receiver results after kill -9 of dpdk-gen: '$r', expected the closed connection seen on read"
 noticed=$(($(log_ms "$WORK/recv.out" " incomplete: ") - t_kill))
@@ -275,7 +275,7 @@ rm -rf "$WORK/recv"
 
 # --- 6. The receiver keeps its last results: a new connection fetches them by
 #        test id (what dpdk-gen does when the connection broke after stop;
-#        recovery_run.sh breaks one).  The hand-written client below does
+#        peer_loss_recovery.sh breaks one).  The hand-written client below does
 #        not authenticate: no secret here.
 unset EBT_TOKEN
 ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --results-dir "$WORK/recv" >"$WORK/recv.out" 2>&1 &

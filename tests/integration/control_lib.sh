@@ -1,54 +1,16 @@
 # Helpers of the control-connection tests (control_failures.sh,
-# recovery_run.sh), sourced after lib.sh.  Every wait is bounded; every
-# background process a test starts is put in BG_PIDS (or is $GEN_PID /
-# $RECV_PID) and is continued (it may be frozen with SIGSTOP), terminated and
-# reaped on every exit path before lib.sh's cleanup removes the testbed.
-
-BG_PIDS=()
-GEN_PID=""
-
-control_cleanup() {
-  local rc=$? p
-  set +e
-  for p in "$GEN_PID" "$RECV_PID" "${BG_PIDS[@]}"; do
-    [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null || continue
-    kill -CONT "$p" 2>/dev/null   # a frozen process would never act on TERM
-    kill -TERM "$p" 2>/dev/null
-  done
-  for p in "$GEN_PID" "${BG_PIDS[@]}"; do
-    [[ -n "$p" ]] && wait "$p" 2>/dev/null
-  done
-  (exit $rc)
-  cleanup  # lib.sh: the receiver, the testbed, $WORK
-}
-trap control_cleanup EXIT
-
-# wait_for FILE PATTERN [SECONDS]: bounded wait (default 20 s) for a line
-# matching PATTERN (a basic regular expression, grep's default).
-wait_for() {
-  local i limit=${3:-20}
-  for ((i = 0; i < limit * 20; i++)); do
-    grep -q -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "no '$2' in $1 after $limit s"
-}
-
-wait_exit() {  # wait_exit PID SECONDS: the process must end within the bound
-  local i
-  for ((i = 0; i < $2 * 20; i++)); do
-    kill -0 "$1" 2>/dev/null || return 0
-    sleep 0.05
-  done
-  fail "process $1 still running after $2 s"
-}
+# peer_loss_recovery.sh), sourced after lib.sh.  Every wait is bounded (wait_for,
+# wait_exit: tools/lib/harness.sh); every background process a test starts
+# is put in BG_PIDS (or is $GEN_PID / $RECV_PID) and is continued (it may be
+# frozen with SIGSTOP), terminated and reaped on every exit path by lib.sh's
+# cleanup before it removes the testbed.
 
 # gen_bg NAME ARGS...: dpdk-gen in the source namespace, $GEN_PID = dpdk-gen
 # itself (ip netns exec execs it), output in $WORK/gen-NAME.out, results below
 # $WORK/gen-NAME.  $GEN_VDEV replaces the default port.
 gen_bg() {
   local name=$1; shift
-  ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
+  ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL[@]}" --log-level=error \
     --vdev "${GEN_VDEV:-net_af_packet0,iface=$SRC_IF}" -- --dst-ip "$DST_IP" --flows 2 --size 64 --name "$name" \
     --results-dir "$WORK/gen-$name" "$@" >"$WORK/gen-$name.out" 2>&1 &
   GEN_PID=$!
@@ -76,14 +38,23 @@ json_field() {  # json_field FILE PYTHON-EXPR (d = the document)
   $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
-now_ms() { date +%s%3N; }
+# run_and_freeze NAME GEN_PID|RECV_PID: a 30 s test NAME at $RATE pps
+# (gen_bg), and once xdp-recv counts, that process frozen (SIGSTOP) at
+# t_stop (epoch ms).
+run_and_freeze() {
+  start_receiver
+  gen_bg "$1" --rate "$RATE" --duration 30
+  wait_for "$WORK/recv.out" counting
+  t_stop=$(now_ms)
+  kill -STOP "${!2}"
+}
 
-# log_ms FILE PATTERN: the time (epoch ms) of the first log line matching
-# PATTERN; both programs start each line with an ISO 8601 UTC time in ms.
-log_ms() {
-  local line
-  line=$(grep -m1 -- "$2" "$1") || fail "no '$2' in $1"
-  date -d "${line%% *}" +%s%3N
+# drain_in RESULTS_JSON LO HI MESSAGE: the receiver's drain_s (set in DRAIN)
+# is in [LO, HI); else fail with MESSAGE, its %s the value.
+drain_in() {
+  DRAIN=$(json_field "$1" 'd["receiver"]["drain_s"]')
+  # shellcheck disable=SC2059
+  awk -v d="$DRAIN" -v lo="$2" -v hi="$3" 'BEGIN { exit !(d + 0 >= lo + 0 && d + 0 < hi + 0) }' || fail "$(printf "$4" "$DRAIN")"
 }
 
 # assert_stopped_sending NAME RATE LOST_PATTERN: dpdk-gen NAME (paced at RATE

@@ -7,19 +7,11 @@
 # 4 flows, and the same report the generator merged); nothing is left attached.
 source "$(dirname "$0")/lib.sh"
 
-testbed_up
-start_receiver
-gen_in_src --vdev "net_af_packet0,iface=$SRC_IF" -- \
-  --dst-ip "$DST_IP" --rate 10000 --duration 10 --flows 4 --size 128 --name Coordinated \
-  --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 || { cat "$WORK/gen.out" "$WORK/recv.out" >&2; fail "dpdk-gen failed"; }
-wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv --once exited non-zero"; }
-RECV_PID=""
-assert_no_xdp
-
-dir=$(only_dir "$WORK/gen/two_machine")
-$CHECK "$dir" --status complete --sent 100000 --flows 4 --lossless || { cat "$WORK/gen.out" >&2; fail "results check"; }
+coordinated_test -- af_packet \
+  --rate 10000 --duration 10 --flows 4 --size 128 --name Coordinated
+check_gen --status complete --sent 100000 --flows 4 --lossless
 rdir=$(only_dir "$WORK/recv/receiver")
-$CHECK_RECV "$rdir" --status complete --test-packets 100000 --flows 4 --lossless --same-as "$dir" \
+$CHECK_RECV "$rdir" --status complete --test-packets 100000 --flows 4 --lossless --same-as "$GEN_DIR" \
   || fail "receiver results check ($rdir)"
-grep -q "results: $dir" "$WORK/gen.out" || fail "dpdk-gen did not print the results path"
+grep -q "results: $GEN_DIR" "$WORK/gen.out" || fail "dpdk-gen did not print the results path"
 echo "PASS coordinated run: $(grep -o 'sent [0-9]*' "$WORK/gen.out" | head -1)"

@@ -75,7 +75,7 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
   local sent
-  sent=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["sent_packets"])' "$gdir/results.json")
+  sent=$(result_get "$gdir" summary.sent_packets)
   $CHECK "$gdir" --status complete --sent "$sent" --lossless || show "generator results check ($gdir)"
   $CHECK_RECV "$rdir" --status complete --test-packets "$sent" --lossless --same-as "$gdir" \
     || show "receiver results check ($rdir)"

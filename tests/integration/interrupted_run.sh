@@ -5,20 +5,8 @@ source "$(dirname "$0")/lib.sh"
 
 testbed_up
 
-# wait_for FILE PATTERN: bounded wait for a log line (the receiver's
-# "counting" means the test is running).
-wait_for() {
-  local i
-  for ((i = 0; i < 400; i++)); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  cat "$1" >&2
-  fail "no '$2' in $1 after 20 s"
-}
-
 run_gen_bg() {  # not through gen_in_src: $! must be dpdk-gen itself (ip netns exec execs it)
-  ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 5000 --duration "$1" \
+  ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL[@]}" --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 5000 --duration "$1" \
     --flows 4 --size 64 --name "$2" --results-dir "$WORK/gen-$2" --stats-json >"$WORK/gen-$2.json" 2>"$WORK/gen-$2.out" &
   GEN_PID=$!
 }
@@ -35,9 +23,6 @@ wait_sent() {
   fail "dpdk-gen did not report $2 packets sent within 20 s"
 }
 
-status_of() {  # status_of RESULTS_JSON -> "status|reason"
-  $PY -c 'import json,sys; t=json.load(open(sys.argv[1]))["test"]; print(t["status"] + "|" + t["status_reason"])' "$1"
-}
 
 # fresh_line NAME MIN: bounded (20 s) wait, polling every 10 ms, for an
 # interval line of dpdk-gen's JSON output that appears while we watch and
@@ -124,7 +109,7 @@ after = g["sent_packets"] - line["packets"]
 assert 0 <= after <= 2 * rate * (end - seen + 0.1), \
     f"{after} packets sent after the line seen {end - seen:.3f} s before dpdk-gen exited: over twice {rate} pps"
 PY
-grep -q "received $($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["generator"]["sent_packets"])' "$gen_dir/results.json"), lost 0" \
+grep -q "received $(result_get "$gen_dir" generator.sent_packets), lost 0" \
   "$WORK/gen-GenInterrupted.out" || { cat "$WORK/gen-GenInterrupted.out" >&2; fail "the summary line does not show the receiver's count"; }
 rm -rf "$WORK/recv"
 

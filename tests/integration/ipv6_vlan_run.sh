@@ -21,19 +21,11 @@ traffic_config:
     dst_port: {start: 9, count: 2, step: 1}
 YAML
 
-testbed_up
-start_receiver
-gen_in_src --vdev "net_af_packet0,iface=$SRC_IF" -- \
-  --config "$WORK/ipv6_vlan.yaml" --dst-ip "$DST_IP" --rate 6000 --duration 5 \
-  --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 || { cat "$WORK/gen.out" "$WORK/recv.out" >&2; fail "dpdk-gen failed"; }
-wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv --once exited non-zero"; }
-RECV_PID=""
-assert_no_xdp
-
-dir=$(only_dir "$WORK/gen/two_machine")
+coordinated_test -- af_packet \
+  --config "$WORK/ipv6_vlan.yaml" --rate 6000 --duration 5
 # 6000 pps x 5 s = 30000 frames, 2500 for each of the 12 flows, all received.
-$CHECK "$dir" --status complete --sent 30000 --flows 12 --lossless || { cat "$WORK/gen.out" >&2; fail "results check"; }
-$PY - "$dir/results.json" <<'PY' || fail "addressing in results.json"
+check_gen --status complete --sent 30000 --flows 12 --lossless
+$PY - "$GEN_DIR/results.json" <<'PY' || fail "addressing in results.json"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 t = doc["config"]["traffic_config"]

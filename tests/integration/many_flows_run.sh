@@ -14,18 +14,10 @@
 # sequence.
 source "$(dirname "$0")/lib.sh"
 
-testbed_up
-start_receiver
-gen_in_src --vdev "net_af_packet0,iface=$SRC_IF" -- \
-  --dst-ip "$DST_IP" --rate 32768 --count 131072 --duration 20 --flows 65536 --size 64 --name ManyFlows \
-  --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 || { cat "$WORK/gen.out" "$WORK/recv.out" >&2; fail "dpdk-gen failed"; }
-wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv --once exited non-zero"; }
-RECV_PID=""
-assert_no_xdp
-
-dir=$(only_dir "$WORK/gen/two_machine")
-$CHECK "$dir" --status complete --sent 131072 --flows 65536 --lossless || { cat "$WORK/gen.out" >&2; fail "results check"; }
-$PY - "$dir/results.json" <<'PY' || fail "65,536 flows"
+coordinated_test -- af_packet \
+  --rate 32768 --count 131072 --duration 20 --flows 65536 --size 64 --name ManyFlows
+check_gen --status complete --sent 131072 --flows 65536 --lossless
+$PY - "$GEN_DIR/results.json" <<'PY' || fail "65,536 flows"
 import json, sys
 d = json.load(open(sys.argv[1]))
 ids = [f["flow_id"] for f in d["flows"]]

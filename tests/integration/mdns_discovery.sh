@@ -33,23 +33,6 @@ mdns_test_cleanup() {
 }
 trap mdns_test_cleanup EXIT
 
-# wait_for FILE REGEX PID: until a line of FILE matches (at most 30 s); fails
-# at once when PID has exited without it.
-wait_for() {
-  local i
-  for ((i = 0; i < 600; i++)); do
-    grep -Eq "$2" "$1" 2>/dev/null && return 0
-    if ! kill -0 "$3" 2>/dev/null; then
-      grep -Eq "$2" "$1" 2>/dev/null && return 0
-      cat "$1" >&2 2>/dev/null || true
-      fail "process $3 exited before '$2' appeared in $1"
-    fi
-    sleep 0.05
-  done
-  cat "$1" >&2 2>/dev/null || true
-  fail "'$2' did not appear in $1 within 30 s"
-}
-
 # avahi-browse -p escapes names: space as \032, '#' as \035.
 esc() { local s=${1// /\\032}; echo "${s//#/\\035}"; }
 # listed FILE NAME: avahi-browse -p output in FILE ends with NAME present
@@ -90,8 +73,8 @@ echo "ok 1: browse with nothing advertised returns nothing"
   kill -TERM $a2; wait $a2
 ' dst-side "$NAME" "$DST_IF" >"$WORK/dst.out" 2>&1 &
 DST_PID=$!
-wait_for "$WORK/dst.state" '^ready' "$DST_PID"
-wait_for "$WORK/adv2.out" '^established' "$DST_PID"
+wait_for -E "$WORK/dst.state" '^ready' 30 "$DST_PID"
+wait_for -E "$WORK/adv2.out" '^established' 30 "$DST_PID"
 grep -qx "established $NAME" "$WORK/adv1.out" || fail "first advertiser: $(cat "$WORK/adv1.out")"
 listed "$WORK/dst-before.txt" "$NAME" || fail "dst daemon does not list the service: $(cat "$WORK/dst-before.txt")"
 
@@ -111,7 +94,7 @@ echo "ok 3: collision renamed the second service to '$NAME #2'"
 
 # 4. Withdrawal: the first advertiser exits cleanly, the dst daemon stays up.
 touch "$WORK/withdraw"
-wait_for "$WORK/dst.state" '^withdrawn' "$DST_PID"
+wait_for -E "$WORK/dst.state" '^withdrawn' 30 "$DST_PID"
 grep -qx "adv1 exit 0" "$WORK/adv1.out" || fail "advertiser did not exit cleanly: $(cat "$WORK/adv1.out")"
 grep -qx "withdrawn" "$WORK/adv1.out" || fail "advertiser did not see TERM: $(cat "$WORK/adv1.out")"
 listed "$WORK/dst-after.txt" "$NAME" && fail "dst daemon still lists the withdrawn service: $(cat "$WORK/dst-after.txt")"

@@ -76,7 +76,7 @@ wait_status() {
   fail "/status never satisfied: $1 (last: $(cat "$WORK/status.json" 2>/dev/null))"
 }
 # name_of DIR: the results' test name
-name_of() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["test"]["name"])' "$1/results.json"; }
+name_of() { result_get "$1" test.name; }
 
 send_udp() {  # send_udp PORT... : one 32-byte datagram to each, from port 40404
   ip netns exec "$SRC_NS" "$PY" -c '

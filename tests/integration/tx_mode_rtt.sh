@@ -20,27 +20,19 @@ source "$(dirname "$0")/lib.sh"
 XSK_PROG="$EBT_BUILD_DIR/bpf/xsk_reflected.bpf.o"
 [[ -f "$XSK_PROG" ]] || fail "missing $XSK_PROG (built with the project)"
 
-testbed_up
-start_receiver --test-action tx
 # Under ASan: the af_xdp PMD's own leaks (tests/lsan_af_xdp.supp says which
 # and why) are suppressed for this dpdk-gen only; anything else still fails.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
-LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$EBT_SOURCE_DIR/tests/lsan_af_xdp.supp:print_suppressions=0" \
-gen_in_src --vdev "net_af_xdp0,iface=$SRC_IF" -- \
-  --dst-ip "$DST_IP" --rate 5000 --duration 2 --flows 4 --size 128 --name TxMode \
-  --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 || { cat "$WORK/gen.out" "$WORK/recv.out" >&2; fail "dpdk-gen failed"; }
-wait "$RECV_PID" || { cat "$WORK/recv.out" >&2; fail "xdp-recv --once exited non-zero"; }
-RECV_PID=""
-assert_no_xdp
+GEN_ENV=("ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+  "LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$EBT_SOURCE_DIR/tests/lsan_af_xdp.supp:print_suppressions=0")
+coordinated_test --test-action tx -- af_xdp \
+  --rate 5000 --duration 2 --flows 4 --size 128 --name TxMode
 grep -q "net_af_xdp0: no xdp_prog= given, so dpdk-gen loads its filter $(readlink -f "$XSK_PROG")" "$WORK/gen.out" ||
   { cat "$WORK/gen.out" >&2; fail "dpdk-gen did not say it supplied its af_xdp filter"; }
 if ip netns exec "$SRC_NS" ip -d link show "$SRC_IF" | grep -q 'prog/xdp'; then
   fail "the af_xdp PMD left its XDP program on $SRC_IF"
 fi
-
-dir=$(only_dir "$WORK/gen/two_machine")
-$CHECK "$dir" --status complete --sent 10000 --flows 4 --lossless || { cat "$WORK/gen.out" >&2; fail "results check"; }
-$PY - "$dir/results.json" <<'PY' || { cat "$WORK/gen.out" >&2; fail "round trip"; }
+check_gen --status complete --sent 10000 --flows 4 --lossless
+$PY - "$GEN_DIR/results.json" <<'PY' || { cat "$WORK/gen.out" >&2; fail "round trip"; }
 import json, sys
 doc = json.load(open(sys.argv[1]))
 bad = []
@@ -82,5 +74,5 @@ if not bad:
           f"p99 {rt['rtt']['p99_ns']} max {rt['rtt']['max_ns']} ns")
 sys.exit(1 if bad else 0)
 PY
-grep -q "Round trip" "$dir/results.md" || fail "results.md has no round-trip section"
+grep -q "Round trip" "$GEN_DIR/results.md" || fail "results.md has no round-trip section"
 echo "PASS tx mode round trip"

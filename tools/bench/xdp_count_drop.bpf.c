@@ -4,8 +4,9 @@
  * counts can do.  One per-CPU counter incremented per frame, then XDP_DROP.
  * Its BPF run time per packet is the floor xdp_recv's full accounting is
  * compared against (same kernel, same traffic, same stats method).
+ * Built by tools/bench/meson.build with bpf/meson.build's flags.
  */
-#include <linux/bpf.h>
+#include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
 struct {

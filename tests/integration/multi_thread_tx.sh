@@ -22,7 +22,7 @@ source "$(dirname "$0")/lib.sh"
 
 FLOWS=7 RATE=20000 COUNT=40000
 gen2() {  # not gen_in_src: its "-l 0-1" would clash with --lcores
-  ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf --lcores '0@0,1@1,2@0' \
+  ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL_BASE[@]}" --lcores '0@0,1@1,2@0' \
     --vdev "net_af_packet0,iface=$SRC_IF,qpairs=2" -- \
     --dst-ip "$DST_IP" --threads 2 --flows "$FLOWS" --rate "$RATE" --count "$COUNT" --duration 10 --size 64 "$@"
 }

@@ -55,19 +55,15 @@ g=$(gen_results FreezeShort)
 [[ $(json_field "$g" 'd["receiver"]["test_packets"] == d["generator"]["sent_packets"] > 0') == True ]] ||
   fail "frozen $((t1 - t0)) ms: received $(json_field "$g" 'd["receiver"]["test_packets"]') of $(json_field "$g" 'd["generator"]["sent_packets"]')"
 # Everything arrived before stop: the drain ends at once.
-[[ $(json_field "$g" 'd["receiver"]["drain_s"] < 0.2') == True ]] || fail "drain_s $(json_field "$g" 'd["receiver"]["drain_s"]') with every packet in, expected < 0.2"
+drain_in "$g" 0 0.2 "drain_s %s with every packet in, expected < 0.2"
 echo "ok 1: dpdk-gen frozen $((t1 - t0)) ms mid-test: complete, no peer lost, drain $(json_field "$g" 'd["receiver"]["drain_s"]') s"
 rm -rf "$WORK/recv"
 
 # --- 2. dpdk-gen frozen until xdp-recv declares it lost.
-start_receiver
-gen_bg FreezeLong --rate $RATE --duration 30
-wait_for "$WORK/recv.out" counting
-t_stop=$(now_ms)
-kill -STOP "$GEN_PID"
+run_and_freeze FreezeLong GEN_PID
 recv_wait 1 10   # on its own, dpdk-gen still frozen
 assert_no_xdp
-r=$(json_field "$(recv_results)" 'd["test"]["status"] + "|" + d["test"]["status_reason"]')
+r=$(status_of "$(recv_results)")
 [[ "$r" == "incomplete|peer lost: no message from the generator for "*" ms" ]] || fail "receiver results: $r"
 n=$(silence_ms "$r")
 ((n >= 3000 && n <= 4000)) || fail "xdp-recv gave up after $n ms of silence, expected 3000 .. 4000"
@@ -77,7 +73,7 @@ t_cont=$(now_ms)
 kill -CONT "$GEN_PID"
 gen_wait FreezeLong 1 10
 g=$(gen_results FreezeLong)
-reason=$(json_field "$g" 'd["test"]["status"] + "|" + d["test"]["status_reason"]')
+reason=$(status_of "$g")
 [[ "$reason" == "incomplete|receiver lost during the test: "* ]] || fail "dpdk-gen continued after the receiver gave up: $reason"
 resumed=$(($(log_ms "$WORK/gen-FreezeLong.out" "receiver lost during the test") - t_cont))
 ((resumed <= 1000)) || fail "dpdk-gen noticed the lost receiver $resumed ms after it was continued, expected at once (<= 1000)"
@@ -86,14 +82,10 @@ echo "ok 2: dpdk-gen frozen: xdp-recv gave up after $n ms of silence ($after ms 
 rm -rf "$WORK/recv"
 
 # --- 3. xdp-recv frozen: dpdk-gen declares it lost and stops its traffic.
-start_receiver
-gen_bg FreezeRecv --rate $RATE --duration 30
-wait_for "$WORK/recv.out" counting
-t_stop=$(now_ms)
-kill -STOP "$RECV_PID"
+run_and_freeze FreezeRecv RECV_PID
 gen_wait FreezeRecv 1 10
 g=$(gen_results FreezeRecv)
-reason=$(json_field "$g" 'd["test"]["status"] + "|" + d["test"]["status_reason"]')
+reason=$(status_of "$g")
 [[ "$reason" == "incomplete|receiver lost during the test: xdp-recv silent for "*" ms (peer lost)" ]] || fail "dpdk-gen results: $reason"
 n=$(silence_ms "$reason")
 ((n >= 3000 && n <= 4000)) || fail "dpdk-gen gave up after $n ms of silence, expected 3000 .. 4000"
@@ -146,7 +138,7 @@ r=$(recv_results)
 [[ $(json_field "$r" 'd["test"]["status"]') == complete ]] || fail "xdp-recv's side of the refetched run: $(json_field "$r" 'd["test"]')"
 [[ $(json_field "$r" 'd["receiver"]["test_packets"]') == $(json_field "$g" 'd["receiver"]["test_packets"]') ]] ||
   fail "the fetched results differ from xdp-recv's own"
-[[ $(json_field "$g" 'd["receiver"]["drain_s"] < 0.2') == True ]] || fail "drain_s $(json_field "$g" 'd["receiver"]["drain_s"]') with every packet in, expected < 0.2"
+drain_in "$g" 0 0.2 "drain_s %s with every packet in, expected < 0.2"
 kill -TERM "$RECV_PID"; wait_exit "$RECV_PID" 10; wait "$RECV_PID" || true; RECV_PID=""
 echo "ok 4: results held ($held frames), connection killed: dpdk-gen fetched them on a new connection, complete"
 rm -rf "$WORK/recv"
@@ -167,10 +159,9 @@ recv_wait 0 10
 g=$(gen_results Quiet)
 [[ $(json_field "$g" 'd["receiver"]["test_packets"] == [f["packets"] for f in d["generator"]["flows"] if f["flow_id"] == 0][0] > 0') == True ]] ||
   fail "flow 1 dropped: received $(json_field "$g" 'd["receiver"]["test_packets"]'), expected flow 0's $(json_field "$g" 'd["generator"]["flows"]')"
-drain=$(json_field "$g" 'd["receiver"]["drain_s"]')
 # 200 ms without a new packet, + 400 ms for the 10 ms polling and a loaded machine.
-$PY -c 'import sys; sys.exit(not 0.2 <= float(sys.argv[1]) < 0.6)' "$drain" || fail "packets lost: drain_s $drain, expected the 200 ms quiet rule (0.2 .. 0.6)"
-echo "ok 5a: flow 1 lost: drain ended by the quiet rule after $drain s"
+drain_in "$g" 0.2 0.6 "packets lost: drain_s %s, expected the 200 ms quiet rule (0.2 .. 0.6)"
+echo "ok 5a: flow 1 lost: drain ended by the quiet rule after $DRAIN s"
 rm -rf "$WORK/recv"
 # 5b. Test packets of this test keep coming after stop (one every 10 ms, by
 #     hand, flow 0): never 200 ms quiet, still fewer than sent: the 2 s cap.
@@ -195,9 +186,8 @@ recv_wait 0 10
 g=$(gen_results Trickle)
 [[ $(json_field "$g" 'd["receiver"]["test_packets"] < d["generator"]["sent_packets"]') == True ]] ||
   fail "the trickle test received $(json_field "$g" 'd["receiver"]["test_packets"]') of $(json_field "$g" 'd["generator"]["sent_packets"]') (needs fewer)"
-drain=$(json_field "$g" 'd["receiver"]["drain_s"]')
-$PY -c 'import sys; sys.exit(not 2 <= float(sys.argv[1]) < 2.5)' "$drain" || fail "packets trickling in: drain_s $drain, expected the 2 s cap (2 .. 2.5)"
-echo "ok 5b: packets trickling in: drain capped after $drain s"
+drain_in "$g" 2 2.5 "packets trickling in: drain_s %s, expected the 2 s cap (2 .. 2.5)"
+echo "ok 5b: packets trickling in: drain capped after $DRAIN s"
 rm -rf "$WORK/recv"
 tc_src qdisc del dev "$SRC_IF" clsact
 unset GEN_VDEV
@@ -208,7 +198,7 @@ gen_bg Busy --rate $RATE --duration 120
 wait_for "$WORK/recv.out" counting
 id=$(grep -o "test [0-9]* 'Busy'" "$WORK/recv.out" | head -n 1 | cut -d' ' -f2)
 rc=0
-timeout 60 ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
+timeout 60 ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL[@]}" --log-level=error \
   --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 1000 --duration 1 --name Second \
   --results-dir "$WORK/gen-Second" >"$WORK/gen-Second.out" 2>&1 || rc=$?
 [[ $rc -eq 1 ]] || { cat "$WORK/gen-Second.out" >&2; fail "second dpdk-gen exited $rc, expected 1"; }
@@ -221,7 +211,7 @@ kill -INT "$GEN_PID"
 gen_wait Busy 1 30
 recv_wait 1 10
 g=$(gen_results Busy)
-[[ $(json_field "$g" 'd["test"]["status"] + "|" + d["test"]["status_reason"]') == "incomplete|interrupted by SIGINT" ]] ||
+[[ $(status_of "$g") == "incomplete|interrupted by SIGINT" ]] ||
   fail "the running test was disturbed: $(json_field "$g" 'd["test"]')"
 [[ $(json_field "$g" 'd["receiver"]["test_packets"] == d["generator"]["sent_packets"] > 0') == True ]] ||
   fail "the running test lost packets: $(json_field "$g" 'd["receiver"]["test_packets"]') of $(json_field "$g" 'd["generator"]["sent_packets"]')"

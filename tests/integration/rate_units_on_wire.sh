@@ -200,7 +200,7 @@ capture_run() {
   # The TX lcore on CPU 0, the main lcore (which mostly waits) on CPU 1:
   # other tests' dpdk-gen (-l 0-1) poll on CPU 1, so a TX lcore there gets
   # a share of it; on CPU 0 it kept to its schedule far more often.
-  ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf --lcores '0@1,1@0' \
+  ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL_BASE[@]}" --lcores '0@1,1@0' \
     --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate "$rate" --count "$n" \
     --duration $((2 * secs + 2)) --flows "$flows" --name "$name" --results-dir "$WORK/gen" "$@" >"$WORK/gen.out" 2>&1 ||
     { cat "$WORK/gen.out" "$WORK/recv.out" >&2; fail "$name: dpdk-gen failed"; }
@@ -212,8 +212,8 @@ capture_run() {
   dir=$(only_dir "$WORK/gen/two_machine")
   $CHECK "$dir" --status complete --sent "$n" --flows "$flows" --lossless --link-mbps 10000 ||
     { cat "$WORK/gen.out" >&2; fail "$name: results check"; }
-  $PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; sys.exit(s["target_pps"] != int(sys.argv[2]))' \
-    "$dir/results.json" "$pps" || fail "$name: summary.target_pps is not $pps"
+  awk -v got="$(result_get "$dir" summary.target_pps)" -v want="$pps" 'BEGIN { exit !(got == want) }' ||
+    fail "$name: summary.target_pps is not $pps"
   rc=0; $PY "$WORK/analyse.py" "$WORK/capture.txt" "$pps" "$flows" "$n" "$name" "$dir/results.json" || rc=$?
   case $rc in
     0) ;;

@@ -6,7 +6,7 @@
 # pattern schedule) and pattern runs (exact schedule totals, seeds recorded).
 source "$(dirname "$0")/lib.sh"
 
-EAL=(--no-huge --no-pci -m 256 --no-shconf -l 0-1 --vdev net_null0 --log-level=error)
+EAL=("${HX_EAL[@]}" --vdev net_null0 --log-level=error)
 ALONE=(--no-coordination --dst-mac 02:00:00:00:00:02)
 run=0
 gen() {  # gen NAME ARGS...: runs dpdk-gen into $WORK/NAME/, stdout/stderr kept
@@ -104,4 +104,4 @@ gen patterns_count --config "$WORK/patterns.yaml" --count 7000
 $CHECK "$(only_dir "$WORK/patterns_count/res/two_machine")" --status complete --sent 7000 --no-receiver ||
   fail "patterns --count"
 
-echo "gen_output: ok"
+echo "live_output_and_count: ok"

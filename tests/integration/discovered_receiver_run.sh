@@ -23,20 +23,15 @@ network_config:
     timeout: 3
 YAML
 rc=0
-timeout 60 "$TB" mdns-exec src -- "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
+timeout 60 "$TB" mdns-exec src -- "$DPDK_GEN" "${HX_EAL[@]}" --log-level=error \
   --vdev "net_af_packet0,iface=$SRC_IF" -- --config "$WORK/nobody.yaml" --rate 1000 --duration 1 \
   --name Nobody --results-dir "$WORK/gen-nobody" >"$WORK/gen-nobody.out" 2>&1 || rc=$?
 [[ $rc -eq 1 ]] || { cat "$WORK/gen-nobody.out" >&2; fail "nothing advertised: dpdk-gen exited $rc, expected 1"; }
 grep -Eq "ERROR .*no xdp-recv advertised _ebpf-test\._tcp within 3 s: give --dst-ip" "$WORK/gen-nobody.out" ||
   { cat "$WORK/gen-nobody.out" >&2; fail "nothing advertised: no clear error"; }
 [[ ! -e "$WORK/gen-nobody" ]] || fail "nothing advertised: dpdk-gen left a results directory"
-log_ms() {  # log_ms PATTERN: the time (epoch ms) of dpdk-gen's first log line matching it
-  local line
-  line=$(grep -m1 -- "$1" "$WORK/gen-nobody.out") || fail "no '$1' in dpdk-gen's output"
-  date -d "${line%% *}" +%s%3N
-}
-t_look=$(log_ms "looking for xdp-recv with mDNS")
-t_gave_up=$(log_ms "no xdp-recv advertised")
+t_look=$(log_ms "$WORK/gen-nobody.out" "looking for xdp-recv with mDNS")
+t_gave_up=$(log_ms "$WORK/gen-nobody.out" "no xdp-recv advertised")
 waited=$((t_gave_up - t_look))
 ((waited >= 2950 && waited <= 6000)) || fail "nothing advertised: gave up after $waited ms, expected the 3 s timeout (2950 .. 6000 ms)"
 echo "ok 1: nothing advertised: gave up after $waited ms: $(grep -o 'no xdp-recv advertised.*' "$WORK/gen-nobody.out")"
@@ -58,7 +53,7 @@ RECV_PID=$!
 "$TB" wait-listen 8080 "$RECV_PID" || fail "xdp-recv not listening"
 
 rc=0
-timeout 90 "$TB" mdns-exec src -- "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
+timeout 90 "$TB" mdns-exec src -- "$DPDK_GEN" "${HX_EAL[@]}" --log-level=error \
   --vdev "net_af_packet0,iface=$SRC_IF" -- --config "$WORK/discovery.yaml" --rate 1000 --duration 1 \
   --name Discovered --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 || rc=$?
 [[ $rc -eq 0 ]] || { cat "$WORK/gen.out" >&2; fail "dpdk-gen with discovery exited $rc"; }
@@ -66,7 +61,7 @@ grep -q "found '.*' at 198.18.0.2:8080" "$WORK/gen.out" || { cat "$WORK/gen.out"
 wait "$RECV_PID" || fail "xdp-recv --once failed"; RECV_PID=""
 dir=$(only_dir "$WORK/gen/two_machine")
 $CHECK "$dir" --status complete --sent 1000 --lossless || fail "results check"
-ip=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["network_config"]["dst_machine"]["ip"])' "$dir/results.json")
+ip=$(result_get "$dir" config.network_config.dst_machine.ip)
 [[ "$ip" == 198.18.0.2 ]] || fail "results record destination $ip, expected the discovered 198.18.0.2"
 echo "ok 2: discovered and ran a complete test"
 echo "PASS discovery run"

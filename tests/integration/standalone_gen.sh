@@ -3,7 +3,7 @@
 # rate x duration and writes a results directory with no receiver part.
 source "$(dirname "$0")/lib.sh"
 
-"$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --vdev net_null0 -- \
+"$DPDK_GEN" "${HX_EAL[@]}" --vdev net_null0 -- \
   --no-coordination --dst-mac 02:00:00:00:00:02 --rate 20000 --duration 2 --flows 3 \
   --name Standalone --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 || { cat "$WORK/gen.out" >&2; fail "dpdk-gen failed"; }
 dir=$(only_dir "$WORK/gen/two_machine")

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# lib.sh's clean-up contract, for every test that sources it: however a test
-# ends (a failure; SIGTERM, as a meson time-out sends it), every process it
-# started in the background is stopped and waited for before the clean-up
-# removes its testbed and $WORK, so nothing keeps running or writes into a
-# removed directory afterwards.  An inner test (a script sourcing lib.sh)
-# starts, and records the pids of:
+# The clean-up contract of lib.sh (tools/lib/harness.sh's cleanup), for
+# every test that sources it: however a test ends (a failure; SIGTERM, as a
+# meson time-out sends it), every process it started in the background is
+# stopped and waited for before the clean-up removes its testbed and $WORK,
+# so nothing keeps running or writes into a removed directory afterwards.
+# An inner test (a script sourcing lib.sh) starts, and records the pids of:
 #   - dpdk-gen sending in the source namespace, started the old way
 #     (`... &`, GEN_PID);
 #   - a process in the destination namespace (bg_start);
@@ -18,7 +18,7 @@ cat >"$WORK/inner.sh" <<'INNER'
 source "$EBT_SOURCE_DIR/tests/integration/lib.sh"
 testbed_up
 echo "$WORK $EBT_TESTBED" >"$OUT/identity"
-ip netns exec "$SRC_NS" "$DPDK_GEN" --no-huge --no-pci -m 256 --no-shconf -l 0-1 --log-level=error \
+ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL[@]}" --log-level=error \
   --vdev "net_af_packet0,iface=$SRC_IF" -- --no-coordination --dst-mac 02:00:00:00:00:02 --rate 1000 \
   --duration 600 --stats-json --results-dir "$WORK/gen" >"$WORK/gen.json" 2>"$WORK/gen.err" &
 GEN_PID=$!
@@ -42,7 +42,7 @@ fi
 # dpdk-gen is sending (its JSON lines have begun).
 wait_until 30 "dpdk-gen sending" grep -q '"packets"' "$WORK/gen.json"
 touch "$OUT/ready"
-if [[ $MODE == fail ]]; then fail "deliberate failure (lib_cleanup.sh)"; fi
+if [[ $MODE == fail ]]; then fail "deliberate failure (harness_cleanup.sh)"; fi
 # term: wait here (a trapped signal interrupts `wait`, not a foreground sleep).
 bg_start sleep 600
 wait "$BG_PID"
