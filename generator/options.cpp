@@ -40,6 +40,9 @@ std::vector<cli::OptionSpec> option_table() {
         {"stats-json", false, "",
          "one JSON object per update_interval on stdout (JSON lines), then a\n"
          "\"final\" one with the totals and the results path"},
+        {"summary-json", false, "",
+         "at the end, one JSON object on stdout: the run's headline figures as\n"
+         "results.json has them, and the results path (instead of --quiet's path line)"},
         {"dry-run", false, "", "print the resolved config and the plan, send nothing"},
         {"verbose", false, "", "debug detail in the log"},
         {"pcap", true, "FILE",
@@ -202,6 +205,7 @@ RunSetup parse_options(int argc, char** argv) {
     s.duration_given = args.value("duration") != nullptr;
     s.quiet = args.has("quiet");
     s.stats_json = args.has("stats-json");
+    s.summary_json = args.has("summary-json");
     log::set_quiet(s.quiet);
     log::set_verbose(args.has("verbose"));
     if (!args.value("pcap")) {

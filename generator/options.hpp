@@ -30,6 +30,7 @@ struct RunSetup {
     bool duration_given = false;                       // --duration on the command line
     bool quiet = false;                                // --quiet
     bool stats_json = false;                           // --stats-json
+    bool summary_json = false;                         // --summary-json
     std::optional<PcapReplay> replay;                  // --pcap (read and checked)
     bool pcap_file_timing = false;                     // --pcap-timing file
 };

@@ -5,24 +5,17 @@
 
 #include "auth.hpp"
 #include "log.hpp"
+#include "timeouts.hpp"
 
 namespace ebt {
 
 using namespace std::chrono_literals;
 
 namespace {
-constexpr auto kConnectTimeout = 10s;
-constexpr auto kHandshakeTimeout = 10s;
-constexpr auto kTimeReplyTimeout = 2s;
-// Loading and attaching the XDP program takes well under a second; a slow
-// verifier on a big program gets this much.
-constexpr auto kReadyTimeout = 30s;
-constexpr auto kStartedTimeout = 10s;
-constexpr auto kSendTimeout = 5s;
-// The receiver drains for at most 2 s before it answers.
-constexpr auto kResultsTimeout = 20s;
-// How often a wait looks at the cancel check.
-constexpr auto kCancelSlice = 100ms;
+// The timeouts both sides share: common/control/timeouts.hpp.
+using proto::kCancelSlice, proto::kConnectTimeout, proto::kHandshakeTimeout, proto::kReadyTimeout,
+    proto::kResultsTimeout, proto::kStartedTimeout, proto::kTimeReplyTimeout;
+constexpr auto kSendTimeout = proto::kGeneratorSendTimeout;
 
 std::string type_of(const boost::json::object& m) { return proto::get_string(m, "type"); }
 }  // namespace

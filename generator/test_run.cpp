@@ -312,7 +312,12 @@ void TestRun::print_summary() {
                                 {"achieved_pps", gen.rates.achieved_pps},
                                 {"results_dir", dir_}};
         std::printf("%s\n", json_text(fin).c_str());
-    } else if (setup_.quiet) {
+    }
+    if (setup_.summary_json) {
+        boost::json::object sum = summary_json(record_);
+        sum["results_dir"] = dir_;
+        std::printf("%s\n", json_text(sum).c_str());
+    } else if (setup_.quiet && live_mode_ != LiveMode::kJson) {
         std::printf("%s\n", dir_.c_str());  // the one thing --quiet prints
     }
 }

@@ -1,7 +1,7 @@
 // See options.hpp.
 #include "options.hpp"
 
-#include <charconv>
+#include <algorithm>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -15,93 +15,51 @@ namespace ebt {
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: xdp-recv [options]
-  --config FILE          YAML configuration (every key: config.yaml and README)
-  --interface IF         interface to attach the XDP program to (network_config.dst_machine.interface)
-  --mode MODE            xdp | baseline (default xdp).  baseline: no XDP program; a userspace
-                         receiver (recvmmsg, one UDP socket per thread with SO_REUSEPORT on the
-                         test's dst_machine.ip and dst_port) with the same accounting, to compare
-  --recv-threads N       with --mode baseline: receive threads (default: the CPU count)
-  --xdp-mode MODE        auto | native | generic (default auto: native where the driver has it)
-  --listen ADDR          address to accept dpdk-gen on (default 0.0.0.0; with --no-coordination,
-                         the address of the HTTP status pages)
-  --control-port N       TCP control port (network_config.dst_machine.control_port, default 8080);
-                         it serves HTTP /health /status /metrics too (with --no-coordination,
-                         only those)
-  --results-dir DIR      results root (default ./results; this side writes DIR/receiver/...)
-  --test-action ACTION   drop | pass | tx: what test packets get after counting (default drop;
-                         tx reflects them to the sender: MACs, IPs, ports swapped, XDP_TX)
-  --once                 serve one test, then exit (status 0 if it completed)
-  --no-coordination      count on its own, without dpdk-gen: traffic from any generator,
-                         test packets of any test id; writes DIR/receiver/test_.../
-  --duration S           with --no-coordination: seconds to count (default: until SIGINT)
-  --name NAME            with --no-coordination: test name (results directory suffix; default
-                         test_config.name when the config sets one, else standalone_xdp or
-                         standalone_baseline after --mode)
-  --foreign-action A     with --no-coordination: pass | drop packets without our header (default pass)
-  --foreign-tuples N     with --no-coordination: count those per 5-tuple, up to N tuples (default
-                         1024, 0..1048576; the rest summed)
-  --token-file FILE      shared secret for control connections (else $EBT_TOKEN); without one,
-                         only loopback and 198.18.0.0/15 may drive this receiver
-  --check-only           print the system check table and exit 0 (all ok) or 1
-  --verbose              debug detail in the log
-  --help                 this text
-)";
+// The one option table: parsing, --help and the order the "did you mean"
+// hint prefers on a tie.  The config-key flags come from the config
+// schema's flag table (their help and values too).
+std::vector<cli::OptionSpec> option_table() {
+    const auto key = [](const char* name) { return config_flag(Program::Receiver, name); };
+    return {
+        {"config", true, "FILE", "YAML configuration (every key: config.yaml and docs/config.md)"},
+        key("interface"),
+        {"mode", true, "MODE",
+         "xdp | baseline (default xdp).  baseline: no XDP program; a userspace\n"
+         "receiver (recvmmsg, one UDP socket per thread with SO_REUSEPORT on the\n"
+         "test's dst_machine.ip and dst_port) with the same accounting, to compare"},
+        {"recv-threads", true, "N", "with --mode baseline: receive threads (default: the CPU count)"},
+        key("xdp-mode"),
+        {"listen", true, "ADDR",
+         "address to accept dpdk-gen on (default 0.0.0.0; with --no-coordination,\n"
+         "the address of the HTTP status pages)"},
+        key("control-port"),
+        key("results-dir"),
+        {"test-action", true, "ACTION",
+         "drop | pass | tx: what test packets get after counting (default drop;\n"
+         "tx reflects them to the sender: MACs, IPs, ports swapped, XDP_TX)"},
+        {"once", false, "", "serve one test, then exit (status 0 if it completed)"},
+        {"no-coordination", false, "",
+         "count on its own, without dpdk-gen: traffic from any generator,\n"
+         "test packets of any test id; writes DIR/receiver/test_.../"},
+        {"duration", true, "S", "with --no-coordination: seconds to count (default: until SIGINT)"},
+        key("name"),
+        {"foreign-action", true, "A", "with --no-coordination: pass | drop packets without our header (default pass)"},
+        {"foreign-tuples", true, "N",
+         "with --no-coordination: count those per 5-tuple, up to N tuples (default\n"
+         "1024, 0..1048576; the rest summed)"},
+        {"token-file", true, "FILE",
+         "shared secret for control connections (else $EBT_TOKEN); without one,\n"
+         "only loopback and 198.18.0.0/15 may drive this receiver"},
+        {"check-only", false, "", "print the system check table and exit 0 (all ok) or 1"},
+        {"verbose", false, "", "debug detail in the log"},
+        {"help", false, "", "this text"},
+    };
+}
 
-// Every flag, in the order the "did you mean" hint prefers on a tie.
-const std::vector<cli::OptionSpec> kFlags = {
-    {"config", true},        {"interface", true},    {"xdp-mode", true},      {"mode", true},
-    {"recv-threads", true},  {"listen", true},       {"control-port", true},  {"results-dir", true},
-    {"test-action", true},   {"once", false},        {"no-coordination", false}, {"duration", true},
-    {"name", true},          {"foreign-action", true}, {"foreign-tuples", true}, {"check-only", false},
-    {"token-file", true},    {"verbose", false},     {"help", false}};
-
-// ---------------------------------------------------------------- config keys
-// The flags that set a configuration key (ConfigOverrides, then
-// resolve_config) and the xdp_mode values: kept together here, for the
-// config schema's flag table to take over.
-struct ConfigFromFlags {
-    TestConfig config;
-    XdpMode xdp_mode = XdpMode::Auto;
-};
-
-ConfigFromFlags config_from_flags(const cli::Parsed& args) {
-    ConfigOverrides o;
-    for (auto [flag, into] : {std::pair{"interface", &o.interface}, std::pair{"xdp-mode", &o.xdp_mode},
-                              std::pair{"control-port", &o.control_port}, std::pair{"results-dir", &o.results_dir},
-                              std::pair{"name", &o.name}})
-        if (const auto* v = args.value(flag)) *into = *v;
+// The configuration: defaults < --config < the config-key flags.
+TestConfig config_from_flags(const cli::Parsed& args) {
     const std::string* config_file = args.value("config");
-    ConfigFromFlags out{resolve_config(config_file ? *config_file : "", "", o)};
-    // The values were validated by the config loader (auto, native, generic).
-    if (out.config.xdp_mode == "native") out.xdp_mode = XdpMode::Native;
-    else if (out.config.xdp_mode == "generic") out.xdp_mode = XdpMode::Generic;
-    return out;
-}
-
-// ---------------------------------------------------------------- the others
-
-// A whole number of at most max_digits digits (no sign, no spaces).
-std::optional<uint64_t> whole_number(const std::string& s, std::size_t max_digits) {
-    uint64_t v = 0;
-    if (s.empty() || s.size() > max_digits) return std::nullopt;
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
-    return v;
-}
-
-// --duration: a positive number of seconds, at most 1e7.
-double duration_seconds(const std::string& d) {
-    size_t used = 0;
-    double v = 0;
-    try {
-        v = std::stod(d, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != d.size() || !(v > 0) || v > 1e7)
-        throw ConfigError("--duration: expected a positive number of seconds, got '" + d + "'");
-    return v;
+    return resolve_config(config_file ? *config_file : "", "", overrides_from(args, Program::Receiver));
 }
 
 // Flags that apply to one mode only.
@@ -120,60 +78,45 @@ void check_flag_combinations(const cli::Parsed& args, ReceiveMode mode) {
 
 }  // namespace
 
-const char* recv_usage() { return kUsage; }
+std::string recv_usage() { return "usage: xdp-recv [options]\n" + cli::help_text(option_table(), 25); }
 
 RecvCommandLine parse_recv_options(int argc, char** argv) {
     RecvCommandLine cl;
-    const cli::Parsed args = cli::parse(argc, argv, kFlags);
+    const cli::Parsed args = cli::parse(argc, argv, option_table());
     if (args.has("help")) {
         cl.help = true;
         return cl;
     }
-    const ConfigFromFlags keys = config_from_flags(args);
-    cl.config = keys.config;
+    cl.config = config_from_flags(args);
     ReceiveSettings s;
     s.interface = cl.config.dst_machine.interface;
-    s.xdp_mode = keys.xdp_mode;
+    // The loader checked the value is one of these (auto, native, generic).
+    static constexpr XdpMode kModes[] = {XdpMode::Auto, XdpMode::Native, XdpMode::Generic};
+    const auto& modes = key_values("network_config.xdp_mode");
+    s.xdp_mode = kModes[std::find(modes.begin(), modes.end(), cl.config.xdp_mode) - modes.begin()];
     s.results_dir = cl.config.results_dir;
     s.recv_threads = default_baseline_threads();
     if (const auto* a = args.value("test-action")) {
-        if (*a == "drop") s.action = TestAction::Drop;
-        else if (*a == "pass") s.action = TestAction::Pass;
-        else if (*a == "tx") s.action = TestAction::Tx;
-        else throw ConfigError("--test-action: expected drop, pass or tx, got '" + *a + "'");
+        static constexpr TestAction kActions[] = {TestAction::Drop, TestAction::Pass, TestAction::Tx};
+        s.action = kActions[parse_flag_choice("test-action", *a, {"drop", "pass", "tx"})];
     }
-    if (const auto* m = args.value("mode")) {
-        if (*m == "xdp") s.mode = ReceiveMode::Xdp;
-        else if (*m == "baseline") s.mode = ReceiveMode::Baseline;
-        else throw ConfigError("--mode: expected xdp or baseline, got '" + *m + "'");
-    }
+    if (const auto* m = args.value("mode"))
+        s.mode = parse_flag_choice("mode", *m, {"xdp", "baseline"}) == 0 ? ReceiveMode::Xdp : ReceiveMode::Baseline;
     if (const auto* n = args.value("recv-threads")) {
         if (s.mode != ReceiveMode::Baseline) throw ConfigError("--recv-threads: only with --mode baseline");
-        const auto v = whole_number(*n, 4);
-        if (!v || *v < 1 || *v > kMaxBaselineThreads)
-            throw ConfigError("--recv-threads: expected 1.." + std::to_string(kMaxBaselineThreads) + ", got '" +
-                              *n + "'");
-        s.recv_threads = static_cast<unsigned>(*v);
+        s.recv_threads = static_cast<unsigned>(parse_flag_uint("recv-threads", *n, 1, kMaxBaselineThreads, 4));
     }
     check_flag_combinations(args, s.mode);
     StandaloneOptions& st = cl.standalone;
-    if (const auto* d = args.value("duration")) st.duration_s = duration_seconds(*d);
-    if (const auto* a = args.value("foreign-action")) {
-        if (*a != "pass" && *a != "drop")
-            throw ConfigError("--foreign-action: expected pass or drop, got '" + *a + "'");
-        st.foreign_drop = *a == "drop";
-    }
-    if (const auto* n = args.value("foreign-tuples")) {
-        const auto v = whole_number(*n, 7);
-        if (!v || *v > 1048576) throw ConfigError("--foreign-tuples: expected 0..1048576, got '" + *n + "'");
-        st.foreign_tuples = static_cast<uint32_t>(*v);
-    }
+    if (const auto* d = args.value("duration")) st.duration_s = parse_flag_seconds("duration", *d, 1e7);
+    if (const auto* a = args.value("foreign-action"))
+        st.foreign_drop = parse_flag_choice("foreign-action", *a, {"pass", "drop"}) == 1;
+    if (const auto* n = args.value("foreign-tuples"))
+        st.foreign_tuples = static_cast<uint32_t>(parse_flag_uint("foreign-tuples", *n, 0, 1048576, 7));
     const auto* token_file = args.value("token-file");
     cl.server.token = auth::load_token(token_file ? std::optional<std::string>(*token_file) : std::nullopt);
     if (const auto* listen = args.value("listen")) {
-        uint32_t ip = 0;
-        if (!parse_ipv4(*listen, ip))
-            throw ConfigError("--listen: expected an IPv4 address, got '" + *listen + "'");
+        check_flag_ipv4("listen", *listen);
         cl.server.listen_address = *listen;
     }
     if (if_nametoindex(s.interface.c_str()) == 0)

@@ -21,7 +21,7 @@ struct RecvCommandLine {
     StandaloneOptions standalone;   // --no-coordination (its HTTP pages on server.listen_address)
 };
 
-const char* recv_usage();
+std::string recv_usage();
 
 // Parses and checks argv, resolves the configuration and the shared secret,
 // and checks that the interface exists.  Throws on the first bad input.

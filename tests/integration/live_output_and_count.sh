@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dpdk-gen alone on net_null (no testbed, no receiver): live output modes
 # (--stats-json lines parse and their final totals equal results.json;
-# --quiet prints nothing live; without a terminal one log line per
+# --quiet prints nothing live; --summary-json's object equals results.json;
+# without a terminal one log line per
 # interval), --count (exact totals at a paced rate, at max, cutting a
 # pattern schedule) and pattern runs (exact schedule totals, seeds recorded).
 source "$(dirname "$0")/lib.sh"
@@ -62,6 +63,27 @@ qdir=$(only_dir "$WORK/quiet/res/two_machine")
 grep -Eq ' (INFO|DEBUG) ' "$WORK/quiet/stderr" && { cat "$WORK/quiet/stderr" >&2; fail "--quiet printed info lines"; }
 grep -q 't=.*sent' "$qdir/dpdk-gen.log" && fail "--quiet: live lines in the log"
 $CHECK "$qdir" --status complete --sent 6000 --no-receiver || fail "quiet: results check"
+
+# 2b. --summary-json (with --quiet): stdout is one JSON object, the run's
+# headline figures exactly as results.json has them, and the results path.
+gen summary --config "$WORK/fast.yaml" --rate 10000 --count 5000 --flows 2 --quiet --summary-json
+sdir=$(only_dir "$WORK/summary/res/two_machine")
+$PY - "$WORK/summary/stdout" "$sdir" <<'PY' || fail "--summary-json"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, f"stdout: {lines}"
+s = json.loads(lines[0])
+assert s["results_dir"] == sys.argv[2], s["results_dir"]
+r = json.load(open(sys.argv[2] + "/results.json"))
+for k in ("sent_packets", "received_packets", "lost_packets", "loss_pct", "target_pps", "achieved_pps",
+          "mbps_l1", "mbps_l2"):
+    assert s[k] == r["summary"].get(k), f"{k}: summary {s[k]} != results.json {r['summary'].get(k)}"
+for k in ("elapsed_s", "tx_full_retries", "tx_full_dropped", "late_bursts"):
+    assert s[k] == r["generator"][k], f"{k}: summary {s[k]} != results.json {r['generator'][k]}"
+assert (s["name"], s["id"], s["status"]) == (r["test"]["name"], r["test"]["id"], r["test"]["status"]), s
+assert s["sent_packets"] == 5000 and s["incomplete"] is False and s["coordinated"] is False, s
+assert s["pacing"]["p50_ns"] == r["generator"]["pacing"]["p50_ns"], s["pacing"]
+PY
 
 # 3. Not a terminal: one log line per interval, no carriage returns.
 gen lines --config "$WORK/fast.yaml" --rate 10000 --count 8000
