@@ -80,22 +80,10 @@ int libbpf_to_log(enum libbpf_print_level level, const char* format, va_list arg
 
 }  // namespace
 
-const char* to_string(TestAction a) {
-    switch (a) {
-    case TestAction::Pass: return "pass";
-    case TestAction::Tx: return "tx";
-    case TestAction::Drop: break;
-    }
-    return "drop";
-}
+const char* to_string(TestAction a) { return a == TestAction::Pass ? "pass" : a == TestAction::Tx ? "tx" : "drop"; }
 
 const char* to_string(XdpMode mode) {
-    switch (mode) {
-    case XdpMode::Native: return "native";
-    case XdpMode::Generic: return "generic";
-    case XdpMode::Auto: break;
-    }
-    return "auto";
+    return mode == XdpMode::Native ? "native" : mode == XdpMode::Generic ? "generic" : "auto";
 }
 
 // ---------------------------------------------------------------- XdpProgram

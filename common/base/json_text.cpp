@@ -44,6 +44,29 @@ void newline(std::string& out, bool pretty, int depth) {
     out.append(static_cast<size_t>(depth) * 2, ' ');
 }
 
+void put(std::string& out, const json::value& v, bool pretty, int depth);
+
+// An array's or an object's members between `open` and `close`, one per
+// line when pretty; put_member(e) writes one.
+template <class Container, class PutMember>
+void put_members(std::string& out, const Container& c, char open, char close, bool pretty, int depth,
+                 PutMember&& put_member) {
+    out += open;
+    if (c.empty()) {
+        out += close;
+        return;
+    }
+    bool first = true;
+    for (const auto& e : c) {
+        if (!first) out += ',';
+        first = false;
+        newline(out, pretty, depth + 1);
+        put_member(e);
+    }
+    newline(out, pretty, depth);
+    out += close;
+}
+
 // Recursive: our documents are a few levels deep, and boost::json::parse
 // limits a parsed value's depth (32 by default).
 void put(std::string& out, const json::value& v, bool pretty, int depth) {
@@ -54,44 +77,17 @@ void put(std::string& out, const json::value& v, bool pretty, int depth) {
     case json::kind::uint64: out += std::to_string(v.get_uint64()); break;
     case json::kind::double_: out += json_number_text(v.get_double()); break;
     case json::kind::string: put_string(out, v.get_string()); break;
-    case json::kind::array: {
-        const auto& a = v.get_array();
-        if (a.empty()) {
-            out += "[]";
-            break;
-        }
-        out += '[';
-        bool first = true;
-        for (const auto& e : a) {
-            if (!first) out += ',';
-            first = false;
-            newline(out, pretty, depth + 1);
-            put(out, e, pretty, depth + 1);
-        }
-        newline(out, pretty, depth);
-        out += ']';
+    case json::kind::array:
+        put_members(out, v.get_array(), '[', ']', pretty, depth,
+                    [&](const json::value& e) { put(out, e, pretty, depth + 1); });
         break;
-    }
-    case json::kind::object: {
-        const auto& o = v.get_object();
-        if (o.empty()) {
-            out += "{}";
-            break;
-        }
-        out += '{';
-        bool first = true;
-        for (const auto& kv : o) {
-            if (!first) out += ',';
-            first = false;
-            newline(out, pretty, depth + 1);
+    case json::kind::object:
+        put_members(out, v.get_object(), '{', '}', pretty, depth, [&](const json::key_value_pair& kv) {
             put_string(out, kv.key());
             out += pretty ? ": " : ":";
             put(out, kv.value(), pretty, depth + 1);
-        }
-        newline(out, pretty, depth);
-        out += '}';
+        });
         break;
-    }
     }
 }
 

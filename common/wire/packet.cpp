@@ -287,11 +287,7 @@ std::optional<ParsedTestPacket> parse_test_frame(const uint8_t* frame, size_t le
         p.dst_ip = ipv6_low32(p.dst_ip6);
         p.ip_csum_ok = true;  // IPv6 has no header checksum
     }
-    p.test_id = hdr->test_id;
-    p.flow_id = hdr->flow_id;
-    p.seq = hdr->seq;
-    p.tx_ns = hdr->tx_ns;
-    p.flags = hdr->flags;
+    static_cast<TestHeader&>(p) = *hdr;
     p.frame_len = static_cast<uint32_t>(len);
     p.src_port = load_be16(udp);
     p.dst_port = load_be16(udp + 2);

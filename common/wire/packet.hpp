@@ -265,12 +265,8 @@ struct TestHeader {
 // receiver (which gets UDP payloads from recvmmsg) both use it.
 std::optional<TestHeader> parse_test_header(const uint8_t* payload, size_t len);
 
-struct ParsedTestPacket {
-    uint16_t test_id = 0;
-    uint16_t flow_id = 0;
-    uint32_t seq = 0;
-    uint64_t tx_ns = 0;         // 48 bits
-    uint8_t flags = 0;          // EBT_FLAG_*
+// A whole test frame: its test header and what the parser saw around it.
+struct ParsedTestPacket : TestHeader {
     uint32_t frame_len = 0;     // bytes given to the parser
     uint8_t ip_version = 4;     // 4 or 6
     uint32_t src_ip = 0, dst_ip = 0;        // host order; IPv6: the low 32 bits (what flows vary)
