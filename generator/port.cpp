@@ -205,33 +205,11 @@ Port::~Port() { close(); }
 
 bool Port::fast_free() const { return (tx_offloads_ & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) != 0; }
 
-namespace {
-// The port's basic statistics; nullopt when it is closed or they cannot be read.
-std::optional<rte_eth_stats> eth_stats(bool open, uint16_t port_id) {
+PortCounters Port::counters() const {
+    PortCounters c;
     rte_eth_stats st;
-    if (!open || rte_eth_stats_get(port_id, &st) != 0) return std::nullopt;
-    return st;
-}
-}  // namespace
-
-PortTxCounters Port::counters() const {
-    PortTxCounters c;
-    if (const auto st = eth_stats(open_, port_id_)) {
-        c.opackets = st->opackets;
-        c.obytes = st->obytes;
-        c.oerrors = st->oerrors;
-    }
-    return c;
-}
-
-PortRxCounters Port::rx_counters() const {
-    PortRxCounters c;
-    if (const auto st = eth_stats(open_, port_id_)) {
-        c.ipackets = st->ipackets;
-        c.imissed = st->imissed;
-        c.ierrors = st->ierrors;
-        c.rx_nombuf = st->rx_nombuf;
-    }
+    if (open_ && rte_eth_stats_get(port_id_, &st) == 0)
+        c = {st.opackets, st.obytes, st.oerrors, st.ipackets, st.imissed, st.ierrors, st.rx_nombuf};
     return c;
 }
 

@@ -40,12 +40,10 @@ uint32_t default_mbufs_per_queue(uint32_t frame_len, uint16_t tx_queues);
 // The first available port id; throws PortError "no DPDK port: ..." if none.
 uint16_t first_port();
 
-struct PortTxCounters {
-    uint64_t opackets = 0, obytes = 0, oerrors = 0;
-};
-
-struct PortRxCounters {
-    uint64_t ipackets = 0, imissed = 0, ierrors = 0, rx_nombuf = 0;
+// The port's counters (rte_eth_stats) that the run reports.
+struct PortCounters {
+    uint64_t opackets = 0, obytes = 0, oerrors = 0;                  // TX
+    uint64_t ipackets = 0, imissed = 0, ierrors = 0, rx_nombuf = 0;  // RX (tx mode)
 };
 
 class Port {
@@ -67,8 +65,7 @@ public:
     bool fast_free() const;
 
     // Port-level counters (rte_eth_stats_get); zeros if the PMD fails.
-    PortTxCounters counters() const;
-    PortRxCounters rx_counters() const;
+    PortCounters counters() const;
 
     // Stops and closes the port and frees the pools (idempotent; the
     // destructor calls it).  net_pcap flushes its output file here.

@@ -248,7 +248,7 @@ void TestRun::collect_round_trip() {
     if (rx_ && record_.receiver && record_.receiver->test_action == "tx") {
         const double drain_s = rx_->drain(gen.sent_packets);
         gen.round_trip = rx_->report(gen.flows);
-        const PortRxCounters pc = port_->rx_counters();
+        const PortCounters pc = port_->counters();
         gen.round_trip->port_imissed = pc.imissed;
         gen.round_trip->port_ierrors = pc.ierrors;
         gen.round_trip->port_rx_nombuf = pc.rx_nombuf;

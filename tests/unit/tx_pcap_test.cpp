@@ -151,7 +151,7 @@ TEST(TxPcap, ThousandPacketsFourFlows) {
         // is due at 99.9 ms).  No upper bound: a loaded machine may deschedule
         // the lcore, which then catches up late (late_packets).
         EXPECT_GT(secs, 0.09);
-        const PortTxCounters pc = port.counters();
+        const PortCounters pc = port.counters();
         EXPECT_EQ(pc.opackets, 1000u);
         port.close();  // flushes the pcap file
     }
