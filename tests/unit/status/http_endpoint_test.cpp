@@ -2,6 +2,8 @@
 // request per connection, status codes, HEAD, and deadlines.
 #include <gtest/gtest.h>
 
+#include "tcp_client.hpp"  // tests/support
+
 #include <cstdlib>
 #include <future>
 #include <unistd.h>
@@ -29,21 +31,7 @@ std::string exchange(const std::string& request, std::chrono::milliseconds timeo
     asio::io_context io;
     tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     const auto port = acceptor.local_endpoint().port();
-    auto client = std::async(std::launch::async, [&] {
-        asio::io_context cio;
-        tcp::socket s(cio);
-        s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-        asio::write(s, asio::buffer(request));
-        std::string out;
-        boost::system::error_code ec;
-        char buf[4096];
-        for (;;) {
-            const auto n = s.read_some(asio::buffer(buf), ec);
-            out.append(buf, n);
-            if (ec) break;
-        }
-        return out;
-    });
+    auto client = std::async(std::launch::async, [&] { return ebt::test::tcp_exchange(port, request); });
     tcp::socket conn = acceptor.accept();
     // As the receiver does: the first bytes decide the protocol.
     std::string first(4, '\0');

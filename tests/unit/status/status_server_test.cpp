@@ -2,16 +2,13 @@
 // (a snapshot's update seen by the next request), and a port in use.
 #include <gtest/gtest.h>
 
+#include "tcp_client.hpp"  // tests/support
+
 #include <stdexcept>
 #include <string>
 
-#include <boost/asio.hpp>
-
 #include "status_pages.hpp"
 #include "status_server.hpp"
-
-namespace asio = boost::asio;
-using asio::ip::tcp;
 
 namespace {
 
@@ -32,19 +29,7 @@ TEST(StatusServer, ServesTheSnapshotOnItsOwnThread) {
     shared.update(running_receiver());
     ebt::StatusServer server("127.0.0.1", 0, shared, 8);
     auto get = [&](const std::string& path) {
-        asio::io_context io;
-        tcp::socket s(io);
-        s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
-        asio::write(s, asio::buffer("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"));
-        std::string out;
-        boost::system::error_code ec;
-        char buf[4096];
-        for (;;) {
-            const auto n = s.read_some(asio::buffer(buf), ec);
-            out.append(buf, n);
-            if (ec) break;
-        }
-        return out;
+        return ebt::test::tcp_exchange(server.port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
     };
     EXPECT_NE(get("/status").find("\"test_id\":77"), std::string::npos);
     shared.modify([](ebt::StatusSnapshot& s) { s.test_id = 78; });
