@@ -2,7 +2,7 @@
 // through net_pcap: a crafted capture is replayed into tx_pcap=OUT and OUT
 // read back: the frames in file order, looping, exactly the total; without
 // stamping byte for byte, with stamping the test header, contiguous seq per
-// flow and valid checksums.  Modelled on tx_pcap_test (one EAL per process,
+// flow and valid checksums.  Modelled on tx_engine_test (one EAL per process,
 // one vdev per test).
 #include <gtest/gtest.h>
 
@@ -66,7 +66,7 @@ void write_input() {
 }
 
 ebt::test::EalEnv* const g_eal = ebt::test::add_eal_env(new ebt::test::EalEnv(
-    "tx_replay_test", "ebt_tx_replay_", [](const std::string& dir) {
+    "pcap_tx_test", "ebt_tx_replay_", [](const std::string& dir) {
         g_in = dir + "/in.pcap";
         write_input();
         std::vector<std::string> vdevs;

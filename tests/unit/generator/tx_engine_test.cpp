@@ -42,7 +42,7 @@ std::string g_addr_pcap[3];  // flow_spec + VLAN IPv4, IPv6 + VLAN size mix, IPv
 
 // Vdevs: net_pcap0..5 write into the scratch directory, net_null0..1.
 ebt::test::EalEnv* const g_eal = ebt::test::add_eal_env(new ebt::test::EalEnv(
-    "tx_pcap_test", "ebt_tx_pcap_", [](const std::string& dir) {
+    "tx_engine_test", "ebt_tx_pcap_", [](const std::string& dir) {
         g_pcap = dir + "/out.pcap";
         g_faults_pcap = dir + "/faults.pcap";
         g_imix_pcap = dir + "/imix.pcap";
