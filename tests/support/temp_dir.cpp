@@ -19,7 +19,7 @@ TempDir::~TempDir() {
 }
 
 std::string TempDir::write(const std::string& name, const std::string& text) const {
-    const std::string p = file(name);
+    std::string p = file(name);
     std::ofstream(p) << text;
     return p;
 }
