@@ -53,7 +53,7 @@ TEST(LcoreCheck, NamesTheMissingCpuAndTheRemedy) {
 TEST(AfXdpFilter, FoundBesideTheBinaryTheBuildTreeOrTheDataDir) {
     namespace fs = std::filesystem;
     const ebt::test::TempDir tmp("ebt-eal-args-");
-    const fs::path root = tmp.path();
+    const fs::path& root = tmp.path();
     fs::create_directories(root / "bin");
     EXPECT_FALSE(find_xsk_filter((root / "bin").string()));
     fs::create_directories(root / "share" / "ebpf-test" / "bpf");
