@@ -21,22 +21,12 @@
 #include <memory>
 #include <vector>
 
+#include "fuzz_reader.hpp"
 #include "packet.hpp"
 
 namespace {
 
-struct Reader {
-    const uint8_t* p;
-    size_t n;
-    uint64_t take(size_t bytes) {
-        uint64_t v = 0;
-        for (size_t i = 0; i < bytes; ++i) {
-            v = v << 8 | (n > 0 ? *p : 0);
-            if (n > 0) { ++p; --n; }
-        }
-        return v;
-    }
-};
+using ebt::fuzz::Reader;
 
 [[noreturn]] void fail(const char* what) {
     std::fprintf(stderr, "parse_test_frame: %s\n", what);

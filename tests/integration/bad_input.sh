@@ -204,5 +204,5 @@ rc=0; "$DPDK_GEN" --help >"$WORK/out" 2>&1 || rc=$?
 grep -q -- "--vdev" "$WORK/out" && grep -q -- "--pcap-timing" "$WORK/out" ||
   { cat "$WORK/out" >&2; fail "dpdk-gen --help does not show both the EAL's and dpdk-gen's options"; }
 # Control messages: bad_input_control.sh.  Packets (malformed, truncated,
-# other test id, bad flow id: counted and passed): tests/unit/xdp_prog_test.cpp.
+# other test id, bad flow id: counted and passed): tests/unit/bpf/xdp_recv_test.cpp.
 echo "PASS bad input (${#CASE_NAME[@]} cases, one error line each)"

@@ -14,7 +14,7 @@
 #                when PID's $WORK (below) names another build directory
 #   interfaces   in this namespace: <P>-s0, <P>-d0 (the testbed's veths; as
 #                the namespaces) and ebt-t0, ebt-t1 (tests/unit/
-#                xdp_prog_test.cpp's veths, made in a private namespace),
+#                bpf/xdp_recv_test.cpp's veths, made in a private namespace),
 #                with their tc qdiscs and filters
 #   tc qdiscs    added in this namespace (not a device's default, handle 0:),
 #                by device, handle and kind; clsact is where tc filters hang

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two TX threads end to end: --threads 2 on net_af_packet with qpairs=2 (one
 # TX queue each), the lcores mapped onto the testbed's 2 CPUs with
-# --lcores '0@0,1@1,2@0' (README, "Several TX threads").  7 flows, so the
+# --lcores '0@0,1@1,2@0' (docs/generator.md, "TX threads").  7 flows, so the
 # split is uneven (4 + 3) and the shares are not all alike.
 #
 # Asserted:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rates as written, and what the wire gets (README "Rates").
+# Rates as written, and what the wire gets (docs/traffic.md "Rates").
 #
 # 1. Spellings, resolved by dpdk-gen --dry-run on the testbed's
 #    net_af_packet port (no traffic): pps units (10kpps, 2.5MPPS), bit rates
@@ -25,7 +25,7 @@
 #    last quarter of them, medians; the TSC error this harness once had was
 #    0.19%).  (The receiver's 1 s samples were tried first: on this loaded
 #    testbed a TX lcore stalled for a whole second moved them by 22%.)
-# 3. Spacing: 1000 pps (bursts of 1 packet: pacing.hpp burst_for_rate), one
+# 3. Spacing: 1000 pps (bursts of 1 packet: tx_plan.hpp burst_for_rate), one
 #    flow, 3,000 packets: consecutive packets that both left on schedule
 #    arrive a median 1 ms +- 2% apart, and no more than 20% of all gaps are
 #    under 0.45 ms (the catch-up never goes over twice the rate; the room

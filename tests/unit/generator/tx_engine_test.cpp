@@ -5,6 +5,9 @@
 // test lives in this executable; the EAL is set up by a global environment.
 #include <gtest/gtest.h>
 
+#include "eal_env.hpp"  // tests/support
+#include "pcap_file.hpp"
+
 #include <pcap/pcap.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -28,55 +31,29 @@
 #include "tx_engine.hpp"
 
 using namespace ebt;
+using ebt::test::port_by_name;
 
 namespace {
 
-std::string g_dir;
 std::string g_pcap;
 std::string g_faults_pcap;
 std::string g_imix_pcap;
 std::string g_addr_pcap[3];  // flow_spec + VLAN IPv4, IPv6 + VLAN size mix, IPv6 minimum frames
-bool g_eal_ok = false;
 
-class EalEnv : public ::testing::Environment {
-public:
-    void SetUp() override {
-        char tmpl[] = "/tmp/ebt_tx_pcap_XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl), nullptr);
-        g_dir = tmpl;
-        g_pcap = g_dir + "/out.pcap";
-        g_faults_pcap = g_dir + "/faults.pcap";
-        const std::string pcap_vdev = "net_pcap0,tx_pcap=" + g_pcap;
-        const std::string faults_vdev = "net_pcap1,tx_pcap=" + g_faults_pcap;
-        g_imix_pcap = g_dir + "/imix.pcap";
-        const std::string imix_vdev = "net_pcap2,tx_pcap=" + g_imix_pcap;
-        std::vector<std::string> args = {"tx_pcap_test", "--no-huge", "--no-pci", "-m", "256",
-                                         "--no-shconf", "-l", "0-1", "--log-level", "lib.eal:error",
-                                         "--vdev", pcap_vdev, "--vdev", faults_vdev, "--vdev", imix_vdev, "--vdev", "net_null0", "--vdev", "net_null1"};
+// Vdevs: net_pcap0..5 write into the scratch directory, net_null0..1.
+ebt::test::EalEnv* const g_eal = ebt::test::add_eal_env(new ebt::test::EalEnv(
+    "tx_engine_test", "ebt_tx_pcap_", [](const std::string& dir) {
+        g_pcap = dir + "/out.pcap";
+        g_faults_pcap = dir + "/faults.pcap";
+        g_imix_pcap = dir + "/imix.pcap";
+        std::vector<std::string> vdevs = {"net_pcap0,tx_pcap=" + g_pcap, "net_pcap1,tx_pcap=" + g_faults_pcap,
+                                          "net_pcap2,tx_pcap=" + g_imix_pcap, "net_null0", "net_null1"};
         for (int i = 0; i < 3; ++i) {
-            g_addr_pcap[i] = g_dir + "/addr" + std::to_string(i) + ".pcap";
-            args.push_back("--vdev");
-            args.push_back("net_pcap" + std::to_string(3 + i) + ",tx_pcap=" + g_addr_pcap[i]);
+            g_addr_pcap[i] = dir + "/addr" + std::to_string(i) + ".pcap";
+            vdevs.push_back("net_pcap" + std::to_string(3 + i) + ",tx_pcap=" + g_addr_pcap[i]);
         }
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        const int rc = rte_eal_init(static_cast<int>(argv.size()), argv.data());
-        ASSERT_GE(rc, 0) << "rte_eal_init failed: " << rte_strerror(rte_errno);
-        g_eal_ok = true;
-    }
-    void TearDown() override {
-        if (g_eal_ok) rte_eal_cleanup();
-        if (!g_dir.empty()) std::filesystem::remove_all(g_dir);
-    }
-};
-
-[[maybe_unused]] auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnv);
-
-uint16_t port_by_name(const char* name) {
-    uint16_t id = 0;
-    EXPECT_EQ(rte_eth_dev_get_port_by_name(name, &id), 0) << name;
-    return id;
-}
+        return vdevs;
+    }));
 
 FrameSpec spec_for(const Port& port, uint32_t len, uint32_t flows) {
     FrameSpec s;
@@ -101,7 +78,7 @@ unsigned tx_lcore() {
 }  // namespace
 
 TEST(TxPcap, ThousandPacketsFourFlows) {
-    ASSERT_TRUE(g_eal_ok);
+    ASSERT_TRUE(g_eal->ok());
     const uint16_t pid = port_by_name("net_pcap0");
     constexpr uint32_t kLen = 100;
     {
@@ -156,18 +133,15 @@ TEST(TxPcap, ThousandPacketsFourFlows) {
         port.close();  // flushes the pcap file
     }
 
-    char err[PCAP_ERRBUF_SIZE];
-    pcap_t* pc = pcap_open_offline(g_pcap.c_str(), err);
-    ASSERT_NE(pc, nullptr) << err;
+    std::vector<ebt::test::PcapRecord> recs;
+    ASSERT_NO_FATAL_FAILURE(ebt::test::read_pcap_records(g_pcap, recs));
     std::map<uint16_t, std::vector<uint32_t>> seqs;
     std::vector<uint64_t> ts;
     size_t frames = 0;
-    pcap_pkthdr* h;
-    const u_char* data;
-    while (pcap_next_ex(pc, &h, &data) == 1) {
+    for (const auto& r : recs) {
         ++frames;
-        ASSERT_EQ(h->caplen, kLen);
-        auto p = parse_test_frame(data, h->caplen);
+        ASSERT_EQ(r.bytes.size(), kLen);
+        auto p = parse_test_frame(r.bytes.data(), r.bytes.size());
         ASSERT_TRUE(p.has_value()) << "frame " << frames;
         EXPECT_TRUE(p->ip_csum_ok);
         EXPECT_TRUE(p->udp_csum_ok);
@@ -177,7 +151,6 @@ TEST(TxPcap, ThousandPacketsFourFlows) {
         seqs[p->flow_id].push_back(p->seq);
         ts.push_back(p->tx_ns);
     }
-    pcap_close(pc);
     EXPECT_EQ(frames, 1000u);
     ASSERT_EQ(seqs.size(), 4u);
     for (auto& [flow, v] : seqs) {
@@ -192,7 +165,7 @@ TEST(TxPcap, ThousandPacketsFourFlows) {
 }
 
 TEST(TxNull, RateMaxUntilStopFlag) {
-    ASSERT_TRUE(g_eal_ok);
+    ASSERT_TRUE(g_eal->ok());
     const uint16_t pid = port_by_name("net_null0");
     PortSetup ps;
     ps.port_id = pid;
@@ -236,7 +209,7 @@ TEST(TxNull, RateMaxUntilStopFlag) {
 }
 
 TEST(TxNull, DeadlineStopsPacedSender) {
-    ASSERT_TRUE(g_eal_ok);
+    ASSERT_TRUE(g_eal->ok());
     // Closing a vdev port releases it: every test uses its own device.
     const uint16_t pid = port_by_name("net_null1");
     PortSetup ps;
@@ -275,7 +248,7 @@ TEST(TxNull, DeadlineStopsPacedSender) {
 // --test-seq-faults: the frames written are exactly the faulted sequences,
 // every flow still gets its round-robin share, and flow_sent counts frames.
 TEST(TxPcap, SequenceFaults) {
-    ASSERT_TRUE(g_eal_ok);
+    ASSERT_TRUE(g_eal->ok());
     const uint16_t pid = port_by_name("net_pcap1");
     constexpr uint32_t kLen = 60;
     constexpr uint32_t kFlows = 4;
@@ -330,20 +303,16 @@ TEST(TxPcap, SequenceFaults) {
     want[3] = cat(cat({0, 0}, range(1, 248)), {247});
     for (auto& [f, v] : want) ASSERT_EQ(v.size(), 250u) << "model of flow " << f;
 
-    char err[PCAP_ERRBUF_SIZE];
-    pcap_t* pc = pcap_open_offline(g_faults_pcap.c_str(), err);
-    ASSERT_NE(pc, nullptr) << err;
+    std::vector<ebt::test::PcapRecord> recs;
+    ASSERT_NO_FATAL_FAILURE(ebt::test::read_pcap_records(g_faults_pcap, recs));
     std::map<uint16_t, std::vector<uint32_t>> got;
-    pcap_pkthdr* h;
-    const u_char* data;
-    while (pcap_next_ex(pc, &h, &data) == 1) {
-        auto p = parse_test_frame(data, h->caplen);
+    for (const auto& r : recs) {
+        auto p = parse_test_frame(r.bytes.data(), r.bytes.size());
         ASSERT_TRUE(p.has_value());
         EXPECT_TRUE(p->ip_csum_ok);
         EXPECT_TRUE(p->udp_csum_ok);
         got[p->flow_id].push_back(p->seq);
     }
-    pcap_close(pc);
     EXPECT_EQ(got, want);
     ASSERT_EQ(flow_sent.size(), kFlows);
     for (uint32_t f = 0; f < kFlows; ++f) EXPECT_EQ(flow_sent[f], 250u) << "flow " << f;
@@ -352,7 +321,7 @@ TEST(TxPcap, SequenceFaults) {
 // IMIX: every flow, and the whole, follows 7:4:1 of 60/566/1514 exactly per
 // 12 frames; every frame is well formed and each flow's sequence contiguous.
 TEST(TxPcap, ImixWeightsPerFlow) {
-    ASSERT_TRUE(g_eal_ok);
+    ASSERT_TRUE(g_eal->ok());
     const uint16_t pid = port_by_name("net_pcap2");
     constexpr uint32_t kFlows = 3;
     std::vector<uint64_t> flow_bytes;
@@ -386,29 +355,27 @@ TEST(TxPcap, ImixWeightsPerFlow) {
         total_bytes = ctx->stats.bytes.load();
         port.close();
     }
-    char err[PCAP_ERRBUF_SIZE];
-    pcap_t* pc = pcap_open_offline(g_imix_pcap.c_str(), err);
-    ASSERT_NE(pc, nullptr) << err;
+    std::vector<ebt::test::PcapRecord> recs;
+    ASSERT_NO_FATAL_FAILURE(ebt::test::read_pcap_records(g_imix_pcap, recs));
     std::map<uint16_t, std::map<uint32_t, uint32_t>> sizes;  // flow -> size -> frames
     std::map<uint16_t, std::vector<uint32_t>> seqs;
     std::map<uint16_t, uint64_t> bytes;
-    pcap_pkthdr* h;
-    const u_char* data;
     uint64_t pcap_bytes = 0;
-    while (pcap_next_ex(pc, &h, &data) == 1) {
-        auto p = parse_test_frame(data, h->caplen);
+    for (const auto& r : recs) {
+        const uint8_t* data = r.bytes.data();
+        const auto caplen = static_cast<uint32_t>(r.bytes.size());
+        auto p = parse_test_frame(data, caplen);
         ASSERT_TRUE(p.has_value());
         EXPECT_TRUE(p->ip_csum_ok);
         EXPECT_TRUE(p->udp_csum_ok);
         // IP and UDP lengths describe exactly this frame.
-        EXPECT_EQ((data[16] << 8 | data[17]) + 14u, h->caplen);
-        EXPECT_EQ((data[38] << 8 | data[39]) + 34u, h->caplen);
-        sizes[p->flow_id][h->caplen]++;
+        EXPECT_EQ((data[16] << 8 | data[17]) + 14u, caplen);
+        EXPECT_EQ((data[38] << 8 | data[39]) + 34u, caplen);
+        sizes[p->flow_id][caplen]++;
         seqs[p->flow_id].push_back(p->seq);
-        bytes[p->flow_id] += h->caplen;
-        pcap_bytes += h->caplen;
+        bytes[p->flow_id] += caplen;
+        pcap_bytes += caplen;
     }
-    pcap_close(pc);
     ASSERT_EQ(sizes.size(), kFlows);
     const std::map<uint32_t, uint32_t> want{{60, 70}, {566, 40}, {1514, 10}};
     for (uint16_t f = 0; f < kFlows; ++f) {
@@ -461,20 +428,15 @@ std::vector<Frame> send_to_pcap(const char* name, const std::string& pcap_file, 
         port.close();
     }
     std::vector<Frame> out;
-    char err[PCAP_ERRBUF_SIZE];
-    pcap_t* pc = pcap_open_offline(pcap_file.c_str(), err);
-    EXPECT_NE(pc, nullptr) << err;
-    if (pc == nullptr) return out;
-    pcap_pkthdr* h;
-    const u_char* data;
-    while (pcap_next_ex(pc, &h, &data) == 1) {
-        EXPECT_EQ(h->caplen, h->len);
-        auto p = parse_test_frame(data, h->caplen);
+    std::vector<ebt::test::PcapRecord> recs;
+    ebt::test::read_pcap_records(pcap_file, recs);
+    for (const auto& r : recs) {
+        EXPECT_EQ(r.bytes.size(), r.wire_len);
+        auto p = parse_test_frame(r.bytes.data(), r.bytes.size());
         EXPECT_TRUE(p.has_value()) << "frame " << out.size();
         if (!p) break;
-        out.push_back({std::vector<uint8_t>(data, data + h->caplen), *p});
+        out.push_back({r.bytes, *p});
     }
-    pcap_close(pc);
     return out;
 }
 
@@ -528,7 +490,7 @@ std::map<uint16_t, uint64_t> check_frames(const std::vector<Frame>& frames, cons
 // flow with exactly its share, addresses as documented (src_port fastest,
 // then dst_port, src_ip, dst_ip), computed here independently.
 TEST(TxPcapAddressing, FlowSpecEveryCombinationEqually) {
-    ASSERT_TRUE(g_eal_ok);
+    ASSERT_TRUE(g_eal->ok());
     TestConfig cfg;
     apply_yaml_text(cfg,
                     "traffic_config:\n"
@@ -571,7 +533,7 @@ TEST(TxPcapAddressing, FlowSpecEveryCombinationEqually) {
 // IPv6 with a VLAN tag and a weighted size mix: wide templates, the IPv6
 // checksum on every frame, every flow following the weights exactly.
 TEST(TxPcapAddressing, Ipv6VlanSizeMix) {
-    ASSERT_TRUE(g_eal_ok);
+    ASSERT_TRUE(g_eal->ok());
     TestConfig cfg;
     apply_yaml_text(cfg,
                     "traffic_config:\n"
@@ -608,7 +570,7 @@ TEST(TxPcapAddressing, Ipv6VlanSizeMix) {
 // Untagged IPv6 at its 80-byte minimum (a frame shorter than the 128-byte
 // template stride) with flows: N.
 TEST(TxPcapAddressing, Ipv6MinimumFramesFlowsN) {
-    ASSERT_TRUE(g_eal_ok);
+    ASSERT_TRUE(g_eal->ok());
     TestConfig cfg;
     cfg.ip_version = 6;
     cfg.packet_size = 80;

@@ -1,5 +1,7 @@
-// common/status/status_pages: the receiver host's live CPU figures on /status and
-// /metrics (receive path and whole-host busy, -1 while unknown).
+// common/status/status_pages: /status, /health and /metrics from a snapshot
+// (live numbers, checks, bounded flow labels, promtool-clean), the handler's
+// routes, and the receiver host's live CPU figures (receive path and
+// whole-host busy, -1 while unknown).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -34,6 +36,23 @@ bool promtool_accepts(const std::string& text) {
     return written && rc == 0;
 }
 
+ebt::StatusSnapshot running_receiver() {
+    ebt::StatusSnapshot s;
+    s.role = "receiver";
+    s.state = "running";
+    s.test_id = 77;
+    s.test_name = "T";
+    s.elapsed_s = 2.5;
+    s.received_packets = 1000;
+    s.rx_pps = 400;
+    s.lost = 2;
+    s.interface = "eth0";
+    s.xdp_mode = "native";
+    for (uint32_t i = 0; i < 10; ++i) s.flows.push_back({i, 100});
+    s.checks = {{"kernel", true, "6.18"}, {"BTF", true, "present"}};
+    return s;
+}
+
 }  // namespace
 
 TEST(StatusCpu, StatusCarriesBothFiguresMinusOneWhenUnknown) {
@@ -62,4 +81,40 @@ TEST(StatusCpu, MetricsExportKnownFiguresOnly) {
     REQUIRE_OR_SKIP(std::system("command -v promtool >/dev/null 2>&1") == 0, "promtool not installed");
     EXPECT_TRUE(promtool_accepts(m)) << m;
     EXPECT_TRUE(promtool_accepts(half)) << half;
+}
+
+TEST(StatusPages, StatusIsJsonWithTheLiveNumbers) {
+    const std::string j = ebt::status_json(running_receiver());
+    EXPECT_NE(j.find("\"state\":\"running\""), std::string::npos) << j;
+    EXPECT_NE(j.find("\"test_id\":77"), std::string::npos) << j;
+    EXPECT_NE(j.find("\"rx_pps\":400,"), std::string::npos) << j;  // a whole number, as an integer
+    ebt::StatusSnapshot idle;
+    idle.role = "receiver";
+    EXPECT_NE(ebt::status_json(idle).find("\"test_id\":null"), std::string::npos);
+}
+
+TEST(StatusPages, HealthReflectsTheChecks) {
+    auto s = running_receiver();
+    EXPECT_NE(ebt::health_json(s).find("\"status\":\"ok\""), std::string::npos);
+    s.checks.push_back({"interface", false, "down"});
+    EXPECT_NE(ebt::health_json(s).find("\"status\":\"degraded\""), std::string::npos);
+}
+
+TEST(StatusPages, MetricsBoundFlowLabelsAndPassPromtool) {
+    const std::string m = ebt::metrics_text(running_receiver(), 4);
+    EXPECT_NE(m.find("ebt_flow_rx_packets_total{role=\"receiver\",flow=\"3\"} 100"), std::string::npos) << m;
+    EXPECT_EQ(m.find("flow=\"4\""), std::string::npos) << m;
+    EXPECT_NE(m.find("ebt_rx_lost_packets{role=\"receiver\"} 2"), std::string::npos) << m;
+    REQUIRE_OR_SKIP(std::system("command -v promtool >/dev/null 2>&1") == 0, "promtool not installed");
+    EXPECT_TRUE(promtool_accepts(m)) << m;
+}
+
+TEST(StatusPages, HandlerRoutes) {
+    ebt::SharedStatus shared;
+    shared.update(running_receiver());
+    const auto h = ebt::status_handler(shared, 8);
+    EXPECT_EQ(h("/health").status, 200u);
+    EXPECT_EQ(h("/status").content_type, "application/json");
+    EXPECT_EQ(h("/metrics").content_type, "text/plain; version=0.0.4");
+    EXPECT_EQ(h("/other").status, 404u);
 }

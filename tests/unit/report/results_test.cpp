@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -30,6 +31,8 @@
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include "temp_dir.hpp"  // tests/support
 
 #include <functional>
 
@@ -279,14 +282,10 @@ std::vector<std::string> csv_fields(const std::string& line) {
 class TempDirTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::string tmpl = (fs::temp_directory_path() / "ebt_results_test.XXXXXX").string();
-        ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-        dir_ = tmpl;
+        tmp_.emplace("ebt_results_test.");
+        dir_ = tmp_->path();
     }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
+    void TearDown() override { tmp_.reset(); }
 
     // Every temporary (a name holding ".tmp") left anywhere under dir_.
     std::vector<std::string> tmp_files() const {
@@ -296,6 +295,7 @@ protected:
         return out;
     }
 
+    std::optional<ebt::test::TempDir> tmp_;
     fs::path dir_;
 };
 

@@ -2,9 +2,13 @@
 // through net_pcap: a crafted capture is replayed into tx_pcap=OUT and OUT
 // read back: the frames in file order, looping, exactly the total; without
 // stamping byte for byte, with stamping the test header, contiguous seq per
-// flow and valid checksums.  Modelled on tx_pcap_test (one EAL per process,
+// flow and valid checksums.  Modelled on tx_engine_test (one EAL per process,
 // one vdev per test).
 #include <gtest/gtest.h>
+
+#include "eal_env.hpp"  // tests/support
+#include "frames.hpp"
+#include "pcap_file.hpp"
 
 #include <pcap/pcap.h>
 #include <rte_cycles.h>
@@ -33,23 +37,9 @@ using namespace ebt;
 
 namespace {
 
-std::string g_dir, g_in, g_out[2];
-bool g_eal_ok = false;
+std::string g_in, g_out[2];
 
-std::vector<uint8_t> test_frame(uint32_t len, uint32_t flow, uint8_t ip_version) {
-    FrameSpec s;
-    s.src_ip = 0xC6120001;
-    s.dst_ip = 0xC6120002;
-    s.src_ip6 = {0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    s.dst_ip6 = {0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
-    s.ip_version = ip_version;
-    s.frame_len = len;
-    s.flows = 100;
-    s.test_id = 999;
-    std::vector<uint8_t> f(len);
-    build_frame(f.data(), s, flow);
-    return f;
-}
+using ebt::test::test_frame;  // another test's frames: replay stamps its own
 
 // The capture: frames 0, 2 and 4 are UDP with room (flows 0, 1, 0), 1 is
 // ARP and 3 IPv4/UDP with a 4-byte payload (both sent unchanged); 1 ms apart.
@@ -60,8 +50,7 @@ struct InFrame {
 std::vector<InFrame> g_frames;
 
 void write_input() {
-    std::vector<uint8_t> arp(60, 0);
-    arp[12] = 0x08, arp[13] = 0x06;
+    const std::vector<uint8_t> arp = ebt::test::arp_frame();
     std::vector<uint8_t> tiny = test_frame(60, 7, 4);
     // Shrink UDP to 8 + 4 bytes (IP total length too); the rest is Ethernet padding.
     detail::store_be16(tiny.data() + kIpv4Offset + 2, kIpv4HdrLen + kUdpHdrLen + 4);
@@ -70,52 +59,27 @@ void write_input() {
     detail::store_be16(tiny.data() + kUdpOffset + 4, kUdpHdrLen + 4);
     g_frames = {{test_frame(100, 1, 4), 0}, {arp, -1}, {test_frame(200, 2, 6), 1}, {tiny, -1},
                 {test_frame(1514, 1, 4), 0}};
-    pcap_t* dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, PCAP_TSTAMP_PRECISION_NANO);
-    pcap_dumper_t* d = pcap_dump_open(dead, g_in.c_str());
-    for (size_t i = 0; i < g_frames.size(); ++i) {
-        pcap_pkthdr h{};
-        h.ts.tv_sec = 100;
-        h.ts.tv_usec = static_cast<suseconds_t>(i * 1'000'000);  // ns precision: 1 ms apart
-        h.caplen = h.len = static_cast<bpf_u_int32>(g_frames[i].bytes.size());
-        pcap_dump(reinterpret_cast<u_char*>(d), &h, g_frames[i].bytes.data());
-    }
-    pcap_dump_close(d);
-    pcap_close(dead);
+    std::vector<ebt::test::PcapRecord> recs;
+    for (size_t i = 0; i < g_frames.size(); ++i)
+        recs.push_back({g_frames[i].bytes, 100'000'000'000u + i * 1'000'000u, 0});  // 1 ms apart
+    ebt::test::write_pcap(g_in, recs, DLT_EN10MB, true);
 }
 
-class EalEnv : public ::testing::Environment {
-public:
-    void SetUp() override {
-        char tmpl[] = "/tmp/ebt_tx_replay_XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl), nullptr);
-        g_dir = tmpl;
-        g_in = g_dir + "/in.pcap";
+ebt::test::EalEnv* const g_eal = ebt::test::add_eal_env(new ebt::test::EalEnv(
+    "pcap_tx_test", "ebt_tx_replay_", [](const std::string& dir) {
+        g_in = dir + "/in.pcap";
         write_input();
-        std::vector<std::string> args = {"tx_replay_test", "--no-huge", "--no-pci", "-m", "256", "--no-shconf",
-                                         "-l", "0-1", "--log-level", "lib.eal:error"};
+        std::vector<std::string> vdevs;
         for (int i = 0; i < 2; ++i) {
-            g_out[i] = g_dir + "/out" + std::to_string(i) + ".pcap";
-            args.push_back("--vdev");
-            args.push_back("net_pcap" + std::to_string(i) + ",tx_pcap=" + g_out[i]);
+            g_out[i] = dir + "/out" + std::to_string(i) + ".pcap";
+            vdevs.push_back("net_pcap" + std::to_string(i) + ",tx_pcap=" + g_out[i]);
         }
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        const int rc = rte_eal_init(static_cast<int>(argv.size()), argv.data());
-        ASSERT_GE(rc, 0) << "rte_eal_init failed: " << rte_strerror(rte_errno);
-        g_eal_ok = true;
-    }
-    void TearDown() override {
-        if (g_eal_ok) rte_eal_cleanup();
-        if (!g_dir.empty()) std::filesystem::remove_all(g_dir);
-    }
-};
-
-[[maybe_unused]] auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnv);
+        return vdevs;
+    }));
 
 // Replays `r` on net_pcapN with `plan`; returns the context after the lcore ended.
 std::unique_ptr<TxLcoreContext> run(int n, const PcapReplay& r, const TxThreadPlan& plan, bool file_timing) {
-    uint16_t pid = 0;
-    EXPECT_EQ(rte_eth_dev_get_port_by_name(("net_pcap" + std::to_string(n)).c_str(), &pid), 0);
+    const uint16_t pid = ebt::test::port_by_name("net_pcap" + std::to_string(n));
     PortSetup ps;
     ps.port_id = pid;
     ps.tx_queues = 1;
@@ -142,14 +106,10 @@ std::unique_ptr<TxLcoreContext> run(int n, const PcapReplay& r, const TxThreadPl
 }
 
 std::vector<std::vector<uint8_t>> read_out(const std::string& path) {
-    char err[PCAP_ERRBUF_SIZE];
-    pcap_t* pc = pcap_open_offline(path.c_str(), err);
-    EXPECT_NE(pc, nullptr) << err;
+    std::vector<ebt::test::PcapRecord> recs;
+    ebt::test::read_pcap_records(path, recs);
     std::vector<std::vector<uint8_t>> out;
-    pcap_pkthdr* h;
-    const u_char* data;
-    while (pc && pcap_next_ex(pc, &h, &data) == 1) out.emplace_back(data, data + h->caplen);
-    if (pc) pcap_close(pc);
+    for (auto& r : recs) out.push_back(std::move(r.bytes));
     return out;
 }
 
@@ -165,7 +125,7 @@ TxThreadPlan plan_for(const PcapReplay& r, uint64_t total, uint64_t pps) {
 }  // namespace
 
 TEST(TxReplay, UnstampedAtARateIsTheFileByteForByteLooping) {
-    ASSERT_TRUE(g_eal_ok);
+    ASSERT_TRUE(g_eal->ok());
     const PcapReplay r = make_replay(read_pcap(g_in), false);
     ASSERT_EQ(r.frames.size(), 5u);
     const uint64_t total = 12;  // two passes and two frames
@@ -185,7 +145,7 @@ TEST(TxReplay, UnstampedAtARateIsTheFileByteForByteLooping) {
 }
 
 TEST(TxReplay, StampedAtTheFilesTimingHasContiguousSeqPerFlow) {
-    ASSERT_TRUE(g_eal_ok);
+    ASSERT_TRUE(g_eal->ok());
     PcapReplay r = make_replay(read_pcap(g_in), true);
     ASSERT_EQ(r.flows, 2u);
     ASSERT_EQ(r.period_ns, 5'000'000u);  // 4 ms of gaps + the 1 ms mean gap

@@ -2,6 +2,8 @@
 // -l / -c check against the CPUs this process may use.
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"  // tests/support
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -50,9 +52,8 @@ TEST(LcoreCheck, NamesTheMissingCpuAndTheRemedy) {
 
 TEST(AfXdpFilter, FoundBesideTheBinaryTheBuildTreeOrTheDataDir) {
     namespace fs = std::filesystem;
-    char tmpl[] = "/tmp/ebt-eal-args-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    const fs::path root(tmpl);
+    const ebt::test::TempDir tmp("ebt-eal-args-");
+    const fs::path& root = tmp.path();
     fs::create_directories(root / "bin");
     EXPECT_FALSE(find_xsk_filter((root / "bin").string()));
     fs::create_directories(root / "share" / "ebpf-test" / "bpf");
@@ -60,7 +61,6 @@ TEST(AfXdpFilter, FoundBesideTheBinaryTheBuildTreeOrTheDataDir) {
     EXPECT_EQ(find_xsk_filter((root / "bin").string()), (root / "share" / "ebpf-test" / "bpf" / kXskFilterName).string());
     std::ofstream(root / "bin" / kXskFilterName) << "x";
     EXPECT_EQ(find_xsk_filter((root / "bin").string()), (root / "bin" / kXskFilterName).string());
-    fs::remove_all(root);
 }
 
 TEST(KernelIface, OnlyForOneKernelBackedVdev) {

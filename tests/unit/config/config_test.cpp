@@ -16,34 +16,17 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"  // tests/support
+
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace ebt;
 
 namespace {
 
-// A fresh mkdtemp directory, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "ebt_config_test.XXXXXX").string();
-        char* p = mkdtemp(tmpl.data());
-        if (p == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = p;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    std::string write(const std::string& name, const std::string& text) const {
-        std::string p = (path_ / name).string();
-        std::ofstream(p) << text;
-        return p;
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
+// A fresh directory, removed with everything in it.
+struct TempDir : ebt::test::TempDir {
+    TempDir() : ebt::test::TempDir("ebt_config_test.") {}
 };
 
 // The error message of f(), or "" when it did not throw ConfigError.

@@ -176,16 +176,20 @@ int run(const ebt::XdpProgram& p, const Bytes& pkt) {
     return static_cast<int>(o.retval);
 }
 
-void expect_zero(const ebt::CpuTotals& t) {
-    EXPECT_EQ(t.rx_packets, 0u);
-    EXPECT_EQ(t.rx_bytes, 0u);
-    EXPECT_EQ(t.test_packets, 0u);
-    EXPECT_EQ(t.test_bytes, 0u);
+// Totals after test frames only: `packets` frames of `bytes` in all, every
+// one counted as a test frame, nothing else.
+void expect_only_test_frames(const ebt::CpuTotals& t, uint64_t packets, uint64_t bytes) {
+    EXPECT_EQ(t.rx_packets, packets);
+    EXPECT_EQ(t.rx_bytes, bytes);
+    EXPECT_EQ(t.test_packets, packets);
+    EXPECT_EQ(t.test_bytes, bytes);
     EXPECT_EQ(t.other_packets, 0u);
     EXPECT_EQ(t.other_bytes, 0u);
     EXPECT_EQ(t.stale_packets, 0u);
     EXPECT_EQ(t.bad_flow_packets, 0u);
 }
+
+void expect_zero(const ebt::CpuTotals& t) { expect_only_test_frames(t, 0, 0); }
 
 // Sends `pkt`, expects XDP_PASS and exactly one "other" frame (plus the
 // given stale/bad-flow marks), nothing in the test counters or flows.
@@ -263,15 +267,7 @@ TEST_F(XdpProg, ValidIpv4FlowsAreDroppedAndCountedExactly) {
             total_bytes += pkt.size();
         }
     }
-    const auto t = p.read_totals();
-    EXPECT_EQ(t.rx_packets, total_pkts);
-    EXPECT_EQ(t.rx_bytes, total_bytes);
-    EXPECT_EQ(t.test_packets, total_pkts);
-    EXPECT_EQ(t.test_bytes, total_bytes);
-    EXPECT_EQ(t.other_packets, 0u);
-    EXPECT_EQ(t.other_bytes, 0u);
-    EXPECT_EQ(t.stale_packets, 0u);
-    EXPECT_EQ(t.bad_flow_packets, 0u);
+    expect_only_test_frames(p.read_totals(), total_pkts, total_bytes);
     const auto flows = p.read_flows();
     ASSERT_EQ(flows.size(), kFlows);
     for (uint32_t f = 0; f < kFlows; ++f) {
@@ -360,15 +356,7 @@ void expect_generator_frames(uint8_t ip_version, bool vlan) {
             total_bytes += pkt.size();
             want_bytes[f] += pkt.size();
         }
-    const auto t = p.read_totals();
-    EXPECT_EQ(t.rx_packets, total_pkts);
-    EXPECT_EQ(t.rx_bytes, total_bytes);
-    EXPECT_EQ(t.test_packets, total_pkts);
-    EXPECT_EQ(t.test_bytes, total_bytes);
-    EXPECT_EQ(t.other_packets, 0u);
-    EXPECT_EQ(t.other_bytes, 0u);
-    EXPECT_EQ(t.stale_packets, 0u);
-    EXPECT_EQ(t.bad_flow_packets, 0u);
+    expect_only_test_frames(p.read_totals(), total_pkts, total_bytes);
     const auto flows = p.read_flows();
     ASSERT_EQ(flows.size(), kFlows);
     for (uint32_t f = 0; f < kFlows; ++f) {
