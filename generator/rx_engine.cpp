@@ -102,11 +102,7 @@ uint64_t RxEngine::unique_returned() const {
 
 RoundTripReport RxEngine::report(const std::vector<FlowCount>& sent_per_flow) const {
     RoundTripReport r;
-    r.rx_frames = c_.rx_frames;
-    r.not_test = c_.not_test;
-    r.not_returned = c_.not_returned;
-    r.bad_flow = c_.bad_flow;
-    r.checksum_errors = c_.checksum_errors;
+    static_cast<RxFrameCounts&>(r) = c_;
     std::vector<uint64_t> sent(nflows_, 0);
     for (const auto& f : sent_per_flow)
         if (f.flow_id < nflows_) sent[f.flow_id] += f.packets;

@@ -31,13 +31,8 @@ struct rte_mbuf;
 
 namespace ebt {
 
-struct RxCounters {
-    uint64_t rx_frames = 0;        // every frame the RX queues gave
+struct RxCounters : RxFrameCounts {
     uint64_t returned = 0;         // reflected test packets of this test (duplicates included)
-    uint64_t not_test = 0;         // no test header
-    uint64_t not_returned = 0;     // a test header, not reflected or another test id
-    uint64_t bad_flow = 0;         // reflected, this test, flow id >= flows
-    uint64_t checksum_errors = 0;  // accepted with a bad IPv4 or UDP checksum
 };
 
 class RxEngine {

@@ -270,17 +270,21 @@ struct RoundTripFlow {
     uint64_t duplicates = 0;
     uint64_t late = 0;
 };
-struct RoundTripReport {
-    uint64_t sent = 0;
-    uint64_t returned = 0;             // all flows, duplicates apart
-    uint64_t lost = 0;                 // sent - returned
-    uint64_t duplicates = 0;
-    uint64_t reordered = 0;
+// What the generator's RX queues gave in tx mode, by kind (the RX engine
+// counts into this; the report carries it as is).
+struct RxFrameCounts {
     uint64_t rx_frames = 0;            // every frame the RX queues gave
     uint64_t not_test = 0;             // no test header (parse_test_frame failed)
     uint64_t not_returned = 0;         // a test header, but not reflected or another test id
     uint64_t bad_flow = 0;             // reflected, this test, flow id out of range
     uint64_t checksum_errors = 0;      // returned with a bad IPv4 or UDP checksum (still counted)
+};
+struct RoundTripReport : RxFrameCounts {
+    uint64_t sent = 0;
+    uint64_t returned = 0;             // all flows, duplicates apart
+    uint64_t lost = 0;                 // sent - returned
+    uint64_t duplicates = 0;
+    uint64_t reordered = 0;
     uint64_t port_imissed = 0;         // the port's rte_eth_stats: frames the PMD could not take
     uint64_t port_ierrors = 0;
     uint64_t port_rx_nombuf = 0;
