@@ -55,6 +55,17 @@ class Control:
         except socket.timeout:
             return "open"
 
+    def ending(self, timeout=5):
+        """Like closed(), telling a clean close from a reset: "fin" (EOF),
+        "reset", "data" or "open"."""
+        self.sock.settimeout(timeout)
+        try:
+            return "data" if self.sock.recv(1) else "fin"
+        except ConnectionResetError:
+            return "reset"
+        except socket.timeout:
+            return "open"
+
 
 def hello(**fields):
     m = {"type": "hello", "protocol_version": PROTOCOL_VERSION, "role": "generator", "software": "test"}

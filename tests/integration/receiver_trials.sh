@@ -85,7 +85,7 @@ for k, tid in enumerate(ids):
         t = c.expect("time_reply")
         assert t["t1"] == 5, t
 c.send({"type": "end"})
-print("after_end", c.closed())
+print("after_end", c.ending())
 PY
 cat "$WORK/trials.out"
 for t in "$A 0" "$B $M" "$C 0"; do
@@ -94,7 +94,7 @@ for t in "$A 0" "$B $M" "$C 0"; do
 done
 grep -qx "status between_trials $A" "$WORK/trials.out" || fail "/status between trials: $(grep '^status' "$WORK/trials.out")"
 grep -qx "second error busy $A closed" "$WORK/trials.out" || fail "a second controller between trials: $(grep '^second' "$WORK/trials.out"), expected 'error busy $A closed'"
-grep -qx "after_end closed" "$WORK/trials.out" || fail "after end: $(grep '^after_end' "$WORK/trials.out"), expected the receiver to close the connection"
+grep -qx "after_end fin" "$WORK/trials.out" || fail "after end: $(grep '^after_end' "$WORK/trials.out"), expected the receiver to close the connection (FIN)"
 # Each trial wrote its own results directory: complete, exactly its packets.
 [[ $(find "$WORK/recv/receiver" -mindepth 1 -maxdepth 1 -type d | wc -l) -eq 3 ]] || fail "expected 3 receiver results directories: $(ls "$WORK/recv/receiver")"
 for t in "$A 0" "$B $M" "$C 0"; do
@@ -106,7 +106,20 @@ done
 grep -q "after test $C: the generator ended the session" "$WORK/recv.out" || fail "the end of the session is not logged"
 assert_no_xdp
 kill -0 "$RECV_PID" 2>/dev/null || fail "xdp-recv ended after the trial session"
-echo "ok 1: three trials on one connection: each counted its $N packets, A's $M stragglers stale in B; 3 results directories; end closed it"
+# The last trial's results are kept for a fetch; the earlier ones are not.
+fetched=$(client "$DST_IP" "$A" "$C" <<PY
+$CLIENT_PRELUDE
+for tid in sys.argv[2:4]:
+    c = Control(sys.argv[1])
+    c.send(hello())
+    assert c.recv()["type"] == "hello"
+    c.send({"type": "fetch_results", "test_id": int(tid)})
+    m = c.recv()
+    print(tid, ("results %d %d" % (m["test_id"], m["receiver"]["test_packets"])) if m["type"] == "results" else ("error " + m["code"]))
+PY
+) || fail "fetch_results after the trials: $fetched"
+[[ "$(echo $fetched)" == "$A error not_found $C results $C $N" ]] || fail "fetch_results after the trials: '$(echo $fetched)', expected the last trial's ($C) only"
+echo "ok 1: three trials on one connection: each counted its $N packets, A's $M stragglers stale in B; 3 results directories; end closed it; the last trial's results fetched"
 ready_ms=$(grep -o "ready [0-9.]* ms after configure" "$WORK/recv.out" | cut -d' ' -f2 | paste -sd' ')
 echo "    configure -> ready (XDP load + attach) per trial: $ready_ms ms"
 
@@ -169,6 +182,10 @@ gen_in_src --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --rate 10
   --name after_trials --results-dir "$WORK/gen" >"$WORK/gen.out" 2>&1 ||
   { cat "$WORK/gen.out" "$WORK/recv.out" >&2; fail "dpdk-gen after the trial sessions failed"; }
 $CHECK "$(only_dir "$WORK/gen/two_machine")" --status complete >/dev/null || fail "dpdk-gen after the trial sessions: results"
+# Its session ended normally (by its end message or its closing the connection).
+gen_id=$(json_field "$(only_dir "$WORK/gen/two_machine")/results.json" 'd["test"]["id"]')
+grep -Eq "after test $gen_id: the generator (ended the session|closed the connection)" "$WORK/recv.out" ||
+  fail "dpdk-gen's session did not end normally"
 assert_no_xdp
 kill -TERM "$RECV_PID"; wait "$RECV_PID" || true; RECV_PID=""
 echo "ok 4: dpdk-gen's test after the trial sessions completes"
