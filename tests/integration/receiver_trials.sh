@@ -189,4 +189,5 @@ grep -Eq "after test $gen_id: the generator (ended the session|closed the connec
 assert_no_xdp
 kill -TERM "$RECV_PID"; wait "$RECV_PID" || true; RECV_PID=""
 echo "ok 4: dpdk-gen's test after the trial sessions completes"
+echo "    configure -> ready, every test of this run: $(grep -o "ready [0-9.]* ms after configure" "$WORK/recv.out" | cut -d' ' -f2 | paste -sd' ') ms"
 echo "PASS receiver trials"
