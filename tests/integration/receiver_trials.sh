@@ -7,8 +7,9 @@
 # between trials /status says between_trials and a second controller is told
 # busy with the last test; after end the receiver closes the connection and
 # serves the next controller (dpdk-gen, one normal test).  A repeated test id
-# is refused (bad_request naming both), and a controller that goes silent
-# after a trial (heartbeats only) is let go after kBetweenTrialsTimeout.
+# is refused (bad_request naming both), an incomplete trial ends the session,
+# and a controller that goes silent after a trial (heartbeats only) is let go
+# after kBetweenTrialsTimeout.
 # Each trial's XDP reload cost (configure -> ready) is printed.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/control_lib.sh"
@@ -146,6 +147,27 @@ PY
 [[ "$reply" == "error bad_request closed | configure: test_id 1201 repeats the previous test's id 1201"* ]] ||
   fail "a repeated test id: '$reply', expected error bad_request naming both ids, then the connection closed"
 echo "ok 2: a repeated test id refused: ${reply#*| }"
+
+# --- 2b. An incomplete trial (the generator was interrupted) ends the session
+#         as a single test does: results, then the receiver closes.
+reply=$(client "$DST_IP" <<PY
+$CLIENT_PRELUDE
+c = Control(sys.argv[1], timeout=20)
+c.send(hello())
+assert c.recv()["type"] == "hello"
+c.send(configure(1251, "interrupted", test_config={"duration": 5}, traffic_config={"flows": 1}))
+c.expect("ready")
+c.send({"type": "start", "test_id": 1251})
+c.expect("started")
+c.send({"type": "stop", "test_id": 1251, "sent_packets": 0, "incomplete_reason": "interrupted by SIGINT"})
+c.expect("results")
+print(c.ending())
+PY
+) || fail "incomplete trial client: $reply"
+[[ "$reply" == fin ]] || fail "after an incomplete trial: '$reply', expected the receiver to end the session (FIN)"
+[[ $(status_of "$(recv_results_of 1251)") == "incomplete|generator: interrupted by SIGINT" ]] ||
+  fail "the interrupted trial: $(status_of "$(recv_results_of 1251)")"
+echo "ok 2b: an incomplete trial ends the session"
 
 # --- 3. Silent after a trial (heartbeats only): the session ends after
 #        kBetweenTrialsTimeout (10 s; bounded here by 15 s), logged, not an error.
