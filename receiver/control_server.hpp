@@ -1,7 +1,8 @@
 // xdp-recv's control port: accepts connections, tells an HTTP request
 // (/health, /status, /metrics) from a control connection, answers a second
-// controller "busy" while a test runs, and hands each control connection to
-// a ReceiverSession (receiver_session.hpp), one at a time.
+// controller "busy" while one is served (a test runs, or between trials),
+// and hands each control connection to a ReceiverSession
+// (receiver_session.hpp), one at a time.
 #pragma once
 
 #include <cstdint>
@@ -37,8 +38,9 @@ public:
     // and port (already in use, say).
     ReceiverServer(boost::asio::io_context& io, const ReceiverOptions& options);
 
-    // Serves tests until request_stop() (or after one with `once`).
-    // Returns 0, or 1 when the last test could not complete.
+    // Serves tests until request_stop() (or, with `once`, after the first
+    // connection that ran any: all its trials).  Returns 0, or 1 when the
+    // last such connection's tests did not all complete.
     int serve();
 
     // Safe from a signal handler's asio completion: ends the current wait;
@@ -52,7 +54,7 @@ private:
     void arm_accept();
     void classify(boost::asio::ip::tcp::socket socket);
     void answer_busy(boost::asio::ip::tcp::socket socket);
-    // One control connection: handshake, then a test or a fetch_results.
+    // One control connection: handshake, then trials or a fetch_results.
     SessionOutcome serve_connection(boost::asio::ip::tcp::socket socket, std::string initial);
 
     struct PendingControl {
@@ -66,7 +68,7 @@ private:
     proto::Channel* active_ = nullptr;  // the connection being served
     bool stop_requested_ = false;
     std::optional<PendingControl> pending_;
-    uint16_t running_test_id_ = 0;      // non-zero while a test session runs
+    uint16_t running_test_id_ = 0;      // non-zero from a session's first test to its end
     SharedStatus status_;
     std::optional<KeptResults> last_results_;
 };

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <stdexcept>
 #include <thread>
 
@@ -39,6 +40,13 @@ bool trusted_without_token(const std::string& peer) {
 bool connection_broke(const proto::ProtocolError& e) {
     const std::string_view what = e.what();
     return what.starts_with("connection closed") || what.starts_with("receive from");
+}
+
+// Milliseconds with one decimal.
+std::string ms_text(std::chrono::steady_clock::duration d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", std::chrono::duration<double, std::milli>(d).count());
+    return buf;
 }
 
 }  // namespace
@@ -94,7 +102,12 @@ SessionOutcome ReceiverSession::run() {
     } catch (const std::exception& e) {
         return refuse("bad_request", std::string("session ended before a test: ") + e.what());
     }
-    return run_test(*conf);
+    // Trial after trial while each completes; a failed one ends the session.
+    for (;;) {
+        if (run_test(*conf) != SessionOutcome::Complete) return SessionOutcome::Incomplete;
+        conf = await_next_trial(conf->test_id);
+        if (!conf) return SessionOutcome::Complete;
+    }
 }
 
 // Versions, then the HMAC challenge/response both ways (or, without a
@@ -187,11 +200,75 @@ std::optional<proto::Configure> ReceiverSession::await_configure() {
                               proto::kReceiverSendTimeout);
             return std::nullopt;
         } else if (type == "configure") {
+            configure_received_ = Clock::now();
             return proto::parse_configure(msg);
         } else if (type != "heartbeat") {
             throw proto::ProtocolError("unexpected '" + type + "' before configure");
         }
     }
+}
+
+// Between trials: clock-sync exchanges and heartbeats are answered or
+// ignored; configure starts the next trial, anything else ends the session.
+// The deadline runs from the previous results (heartbeats do not extend it).
+std::optional<proto::Configure> ReceiverSession::await_next_trial(uint16_t previous_test_id) {
+    enter(SessionState::BetweenTrials);
+    const std::string after = "after test " + std::to_string(previous_test_id) + ": ";
+    try {
+        for (;;) {
+            if (shared_.stop_requested) {
+                log::info(after + "session ended by a signal");
+                break;
+            }
+            auto msg = channel_.receive(time_left());
+            if (shared_.stop_requested) continue;
+            if (!msg) {
+                log::info(after + "no next trial within " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                             proto::kBetweenTrialsTimeout).count()) +
+                          " s: session ended");
+                break;
+            }
+            const int64_t t2 = tai_now_ns();
+            const std::string type = proto::get_string(*msg, "type");
+            if (type == "configure") {
+                configure_received_ = Clock::now();
+                proto::Configure next = proto::parse_configure(*msg);
+                if (next.test_id == previous_test_id) {
+                    // Its late packets would count as this trial's, not as stale.
+                    refuse("bad_request", "configure: test_id " + std::to_string(next.test_id) +
+                                              " repeats the previous test's id " + std::to_string(previous_test_id) +
+                                              " (each trial needs a new test id)");
+                    break;
+                }
+                return next;
+            }
+            if (type == "end") {
+                log::info(after + "the generator ended the session");
+                break;
+            }
+            if (type == "time_request") {
+                channel_.send(proto::make_time_reply(proto::parse_time_request(*msg), t2, tai_now_ns()),
+                              proto::kReceiverSendTimeout);
+            } else if (type == "error") {
+                const auto* reason = msg->if_contains("reason");
+                log::warn(after + "the generator reported: " +
+                          (reason && reason->is_string() ? std::string(reason->as_string()) : "no reason given"));
+                break;
+            } else if (type != "heartbeat") {
+                throw proto::ProtocolError("unexpected '" + type + "' between trials");
+            }
+        }
+    } catch (const proto::ProtocolError& e) {
+        if (shared_.stop_requested)
+            log::info(after + "session ended by a signal");
+        else if (connection_broke(e))
+            log::info(after + "the generator closed the connection");
+        else
+            refuse("bad_request", after + e.what());
+    }
+    enter(SessionState::Done);
+    return std::nullopt;
 }
 
 SessionOutcome ReceiverSession::run_test(const proto::Configure& conf) {
@@ -246,6 +323,10 @@ SessionOutcome ReceiverSession::run_test(const proto::Configure& conf) {
         enter(SessionState::Configured);
         channel_.send(proto::make_ready(conf.test_id, settings.interface, m->mac(), m->path().xdp_mode_used()),
                       proto::kReceiverSendTimeout);
+        // What each trial pays for its own program (the test id is a
+        // constant in it): load, verify, attach, counters zeroed.
+        log::info("test " + std::to_string(conf.test_id) + ": ready " + ms_text(Clock::now() - configure_received_) +
+                  " ms after configure (receive path set up)");
         await_start();
         enter(SessionState::Armed);
         // Run-time stats (XDP) on from here for this test only (RAII).

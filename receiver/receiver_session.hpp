@@ -2,9 +2,10 @@
 // common/control/protocol.hpp for one generator.  The handshake (versions,
 // then the shared-secret challenge both ways, or the address rule without a
 // secret), clock-sync exchanges, then either a fetch of the last results or
-// one test: configure (the receive path opened for this test only) ->
-// ready -> start -> counting with heartbeats and live samples -> stop ->
-// drain -> results, and the receiver's own results directory.  The
+// one trial after another: configure (the receive path opened for this
+// test only) -> ready -> start -> counting with heartbeats and live samples
+// -> stop -> drain -> results, and the receiver's own results directory;
+// then between trials the next configure (a new test id), or the end.  The
 // connection itself is the control server's (control_server.hpp).
 #pragma once
 
@@ -41,14 +42,14 @@ public:
         const std::optional<std::string>& token;
         SharedStatus& status;
         const bool& stop_requested;          // a signal: end the test as incomplete
-        uint16_t& running_test_id;           // set while a test runs (busy answers name it)
+        uint16_t& running_test_id;           // the current or last trial's (busy answers name it)
         std::optional<KeptResults>& last_results;
     };
 
     ReceiverSession(proto::Channel& channel, Shared shared);
 
     // The whole connection.  NoTest: refused, fetched or ended before a
-    // configure; else whether the test completed.
+    // configure; else whether every test completed.
     SessionOutcome run();
 
 private:
@@ -60,6 +61,11 @@ private:
     // Clock-sync exchanges until configure; nullopt after answering a
     // fetch_results.
     std::optional<proto::Configure> await_configure();
+    // After a complete test: the next trial's configure, or nullopt when
+    // the session ends (end, the connection closed, kBetweenTrialsTimeout,
+    // a signal, or a refused message).
+    std::optional<proto::Configure> await_next_trial(uint16_t previous_test_id);
+    // One test on this connection; Complete or Incomplete.
     SessionOutcome run_test(const proto::Configure& conf);
     // Heartbeats until start.
     void await_start();
@@ -80,6 +86,7 @@ private:
     std::string peer_;
     SessionMachine machine_;
     std::optional<boost::json::object> early_;   // the first message after hello, when already read
+    Clock::time_point configure_received_{};     // the current test's configure: its setup cost runs from here
 };
 
 }  // namespace ebt

@@ -1,6 +1,7 @@
 // See messages.hpp.
 #include "messages.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <boost/json.hpp>
@@ -79,12 +80,14 @@ const json::object& get_object(const json::object& msg, std::string_view key) {
 
 json::object make_hello(std::string_view role, std::string_view interface, std::string_view challenge,
                         std::string_view response) {
+    json::array capabilities{"auth-hmac-sha256", "heartbeat", "clock-sync", "live-samples", "fetch-results"};
+    // Only xdp-recv serves trial after trial; dpdk-gen drives them.
+    if (role == "receiver") capabilities.emplace_back("trials");
     json::object m{{"type", "hello"},
                    {"protocol_version", kProtocolVersion},
                    {"role", role},
                    {"software", software()},
-                   {"capabilities", json::array{"auth-hmac-sha256", "heartbeat", "clock-sync", "live-samples",
-                                                "fetch-results"}}};
+                   {"capabilities", std::move(capabilities)}};
     if (!interface.empty()) m["interface"] = interface;
     if (!challenge.empty()) m["challenge"] = challenge;
     if (!response.empty()) m["response"] = response;
@@ -102,6 +105,8 @@ json::object make_time_reply(int64_t t1, int64_t t2, int64_t t3) {
 json::object make_heartbeat(int64_t t_ns) { return {{"type", "heartbeat"}, {"t_ns", t_ns}}; }
 
 json::object make_fetch_results(uint16_t test_id) { return {{"type", "fetch_results"}, {"test_id", test_id}}; }
+
+json::object make_end() { return {{"type", "end"}}; }
 
 json::object make_sample(const LiveSample& s) {
     return {{"type", "sample"},      {"t_s", s.t_s},   {"test_packets", s.test_packets},
@@ -203,7 +208,23 @@ Hello check_hello(const json::object& msg, std::string_view expected_role) {
     h.challenge = optional_hex("challenge");
     h.response = optional_hex("response");
     if (msg.contains("interface")) h.interface = get_string(msg, "interface");
+    // Lenient: an older peer may send none; a malformed list is still an error.
+    if (const auto* caps = msg.if_contains("capabilities")) {
+        if (!caps->is_array())
+            throw ProtocolError("message 'hello': field 'capabilities' must be an array of strings");
+        const auto& list = caps->as_array();
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            if (!list[i].is_string())
+                throw ProtocolError("message 'hello': field 'capabilities' must be an array of strings (entry " +
+                                    std::to_string(i) + " is not)");
+            h.capabilities.emplace_back(list[i].as_string());
+        }
+    }
     return h;
+}
+
+bool Hello::has_capability(std::string_view name) const {
+    return std::find(capabilities.begin(), capabilities.end(), name) != capabilities.end();
 }
 
 Configure parse_configure(const json::object& msg) {

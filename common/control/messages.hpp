@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -29,7 +30,8 @@ int64_t get_int(const boost::json::object& msg, std::string_view key);
 double get_number(const boost::json::object& msg, std::string_view key);  // finite only
 
 // Message builders.  make_hello's challenge and response are omitted when
-// empty (no shared secret on this side).
+// empty (no shared secret on this side); the receiver's capabilities add
+// "trials" (several tests on one connection).
 boost::json::object make_hello(std::string_view role, std::string_view interface = {},
                                std::string_view challenge = {}, std::string_view response = {});
 boost::json::object make_auth(std::string_view response);
@@ -37,6 +39,8 @@ boost::json::object make_time_request(int64_t t1);
 boost::json::object make_time_reply(int64_t t1, int64_t t2, int64_t t3);
 boost::json::object make_heartbeat(int64_t t_ns);
 boost::json::object make_fetch_results(uint16_t test_id);
+// After a test's results: no further trial on this connection.
+boost::json::object make_end();
 
 // The receiver's live numbers, streamed while a test runs.
 struct LiveSample {
@@ -80,10 +84,15 @@ struct Hello {
     std::string interface;   // receiver only
     std::string challenge;   // "" when the peer has no secret
     std::string response;    // receiver only, "" when none
+    // What the peer supports ("trials": several tests on one connection);
+    // empty when its hello has none.
+    std::vector<std::string> capabilities;
+    bool has_capability(std::string_view name) const;
 };
 // Validates a peer's hello: right type, matching protocol_version (a
 // mismatch names both versions), expected role, well-formed challenge and
-// response (64 hex digits when present).  Throws ProtocolError.
+// response (64 hex digits when present), capabilities an array of strings
+// when present.  Throws ProtocolError.
 Hello check_hello(const boost::json::object& msg, std::string_view expected_role);
 
 // t1 from a time_request; the three timestamps of a time_reply.

@@ -5,10 +5,11 @@
 // connection with a deadline on every operation) and timeouts.hpp (both
 // sides' deadlines).
 //
-// One test, in order (G = dpdk-gen, R = xdp-recv):
+// One connection, in order (G = dpdk-gen, R = xdp-recv):
 //   G->R hello      {protocol_version, role:"generator", software, capabilities, [challenge]}
 //   R->G hello      {protocol_version, role:"receiver", software, capabilities, interface,
 //                    [challenge, response]}                   (auth.hpp: HMAC-SHA256 both ways)
+//                   capabilities: strings; the receiver's include "trials" (below)
 //   G->R auth       {response}                               (when the receiver sent a challenge)
 //   G->R time_request {t1}  R->G time_reply {t1, t2, t3}     (>= 8 times: clock_sync.hpp)
 //   G->R configure  {test_id, test_name, epoch_tai_ns, config:{...resolved TestConfig...}}
@@ -22,11 +23,20 @@
 //                   was interrupted; the receiver still drains and answers, and marks
 //                   its side incomplete with that reason)
 //   R->G results    {test_id, receiver:{...ReceiverReport...}} (after the drain)
-//   G->R fetch_results {test_id}  R->G results ...           (a generator that lost the
-//                                                           connection fetches the last results)
+// Then the trial loop (receiver capability "trials"; R is "between_trials",
+// its test's program detached and results written), waiting at most
+// kBetweenTrialsTimeout (heartbeats do not extend it; time_request is answered):
+//   G->R configure  {...}  the next trial, a test_id other than the previous test's
+//                          (else error bad_request naming both), then ready ... results
+//                          exactly as above
+//   G->R end        {}     no further trial: R closes the connection; so does the
+//                          generator closing it, or the timeout (logged, not an error)
+// A trial that does not complete ends the session as any failed test does.
+//   G->R fetch_results {test_id}  R->G results ...           (instead of configure: a
+//                                  generator that lost the connection fetches the last results)
 // Either side may instead send error {code, reason[, test_id]}; the session
-// then ends.  A second controller while a test runs gets error "busy" with
-// the running test's id.
+// then ends.  A second controller while the connection is open (a test runs
+// or it is between trials) gets error "busy" with the current or last test's id.
 #pragma once
 
 #include "channel.hpp"

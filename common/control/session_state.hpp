@@ -3,6 +3,11 @@
 //   idle --configure/ready--> configured --start/started--> armed
 //   armed --first traffic--> running --stop--> draining --results--> done
 //   any state --failure, peer loss, timeout, signal--> done (incomplete)
+//   done (a complete test) --> between_trials --configure/ready--> configured
+//   between_trials --end, connection closed, timeout--> done
+//
+// between_trials: the results are sent and the test's receive path is
+// released; the same connection may configure the next trial (protocol.hpp).
 //
 // Every state has a deadline (nothing waits forever); PeerWatch adds the
 // heartbeat rule: send one every second, declare the peer lost after 3 s of
@@ -13,9 +18,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "timeouts.hpp"
+
 namespace ebt {
 
-enum class SessionState { Idle, Configured, Armed, Running, Draining, Done };
+enum class SessionState { Idle, Configured, Armed, Running, Draining, Done, BetweenTrials };
 
 inline const char* to_string(SessionState s) {
     switch (s) {
@@ -25,6 +32,7 @@ inline const char* to_string(SessionState s) {
     case SessionState::Running: return "running";
     case SessionState::Draining: return "draining";
     case SessionState::Done: return "done";
+    case SessionState::BetweenTrials: return "between_trials";
     }
     return "?";
 }
@@ -39,21 +47,30 @@ public:
         Clock::duration armed{std::chrono::seconds(10)};       // start acknowledged, traffic not begun
         Clock::duration running{std::chrono::hours(24)};       // set to duration + grace per test
         Clock::duration draining{std::chrono::seconds(5)};
+        Clock::duration between_trials{proto::kBetweenTrialsTimeout};  // waiting for configure or end
     };
 
     SessionMachine(Timeouts t, Clock::time_point now) : timeouts_(t), entered_(now) {}
 
     SessionState state() const { return state_; }
 
-    // Moves forward along the sequence above (or to Done from anywhere).
-    // Throws std::logic_error for any other transition, naming both states.
+    // Moves forward along the sequence above (or to Done from anywhere but
+    // Done).  Throws std::logic_error for any other transition, naming both
+    // states.
     void advance(SessionState to, Clock::time_point now) {
-        const bool next = static_cast<int>(to) == static_cast<int>(state_) + 1;
-        if (!(next || to == SessionState::Done) || state_ == SessionState::Done)
+        if (!allowed(state_, to))
             throw std::logic_error(std::string("session: no transition from ") + to_string(state_) + " to " +
                                    to_string(to));
         state_ = to;
         entered_ = now;
+    }
+
+    static bool allowed(SessionState from, SessionState to) {
+        using S = SessionState;
+        if (from == S::Done) return to == S::BetweenTrials;   // the next trial, or the end
+        if (to == S::Done) return true;
+        if (from == S::BetweenTrials) return to == S::Configured;
+        return to != S::BetweenTrials && static_cast<int>(to) == static_cast<int>(from) + 1;
     }
 
     void set_running_timeout(Clock::duration d) { timeouts_.running = d; }
@@ -67,6 +84,7 @@ public:
         case SessionState::Running: return entered_ + timeouts_.running;
         case SessionState::Draining: return entered_ + timeouts_.draining;
         case SessionState::Done: return Clock::time_point::max();
+        case SessionState::BetweenTrials: return entered_ + timeouts_.between_trials;
         }
         return Clock::time_point::max();
     }

@@ -46,6 +46,12 @@ inline constexpr milliseconds kDrainPoll{10};
 inline constexpr seconds kDrainMax{2};
 // [G] results after stop (the receiver drains for at most kDrainMax first).
 inline constexpr seconds kResultsTimeout{20};
+// [R] After results, the next trial's configure (or end) on the same
+// connection.  The generator only writes its results and picks the next
+// rate in between (well under a second); this bounds a controller that
+// neither goes on nor says end, so the receiver is soon free for the next
+// one.  Heartbeats in between do not extend it.
+inline constexpr seconds kBetweenTrialsTimeout{10};
 
 // Sending any message: [R] and [G] give the peer's socket different slack.
 inline constexpr seconds kReceiverSendTimeout{10};

@@ -73,6 +73,8 @@ CASES = [
     ("configure before hello", [frame({"type": "configure"})], "hello"),
     ("protocol version + 1", [frame(hello(protocol_version=VERSION + 1))], f"v{VERSION + 1}"),
     ("role receiver", [frame(hello(role="receiver"))], "expected a generator"),
+    ("capabilities not an array", [frame(hello(capabilities="trials"))], "'capabilities' must be an array of strings"),
+    ("capabilities entry not a string", [frame(hello(capabilities=["trials", 1]))], "(entry 1 is not)"),
     ("configure test_id out of range",
      [frame(hello()), frame(configure(test_id=70000))],
      "test_id"),

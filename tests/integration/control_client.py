@@ -34,6 +34,15 @@ class Control:
     def recv(self):
         return json.loads(self._read(struct.unpack(">I", self._read(4))[0]))
 
+    def expect(self, type_):
+        """The next message that is not a heartbeat or a live sample; it
+        must be of this type (an error message says so in the assertion)."""
+        while True:
+            m = self.recv()
+            if m["type"] not in ("heartbeat", "sample"):
+                assert m["type"] == type_, f"expected '{type_}', got {m}"
+                return m
+
     def closed(self, timeout=5):
         """After the peer's last message: "closed" when the connection ends
         (FIN or RST) within `timeout` s with nothing more sent, "data" when
@@ -46,11 +55,48 @@ class Control:
         except socket.timeout:
             return "open"
 
+    def ending(self, timeout=5):
+        """Like closed(), telling a clean close from a reset: "fin" (EOF),
+        "reset", "data" or "open"."""
+        self.sock.settimeout(timeout)
+        try:
+            return "data" if self.sock.recv(1) else "fin"
+        except ConnectionResetError:
+            return "reset"
+        except socket.timeout:
+            return "open"
+
 
 def hello(**fields):
     m = {"type": "hello", "protocol_version": PROTOCOL_VERSION, "role": "generator", "software": "test"}
     m.update(fields)
     return m
+
+
+def configure(test_id, name, **config):
+    """A configure message: test id and name, no clock sync (epoch 0: no
+    latency), and a config of the given sections (the rest defaulted), e.g.
+    traffic_config={"flows": 1}."""
+    return {"type": "configure", "test_id": test_id, "test_name": name, "epoch_tai_ns": 0,
+            "clock_offset_ns": 0, "clock_uncertainty_ns": -1, "config": config}
+
+
+# struct ebt_test_hdr (bpf/ebpf_test_shared.h), big-endian: magic, version,
+# flags, test id, flow id, seq, tx time bits 47..32 and 31..0.
+TEST_HDR = struct.Struct(">HBBHHIHI")
+TEST_MAGIC = 0xEB7E
+
+
+def send_test_packets(host, test_id, count, port=9, flow=0, first_seq=0, sock=None):
+    """count UDP datagrams to host:port, each a test header of this test id
+    and flow, seq first_seq.. (the XDP program reads the header at the start
+    of the UDP payload; no tx time: latency off with epoch 0).  sock: reuse
+    one socket so that several calls keep their order on the wire."""
+    s = sock or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i in range(count):
+        s.sendto(TEST_HDR.pack(TEST_MAGIC, 1, 0, test_id, flow, first_seq + i, 0, 0), (host, port))
+    if sock is None:
+        s.close()
 
 
 def read_secret(path):

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -755,4 +756,55 @@ TEST(ProtocolV2, BusyNamesTheRunningTest) {
     EXPECT_EQ(ebt::proto::get_string(b, "code"), "busy");
     EXPECT_EQ(ebt::proto::get_uint(b, "test_id", 65535), 4242u);
     EXPECT_NE(ebt::proto::get_string(b, "reason").find("4242"), std::string::npos);
+}
+
+// ------------------------------------------------------------- trials
+
+TEST(Trials, ReceiverAdvertisesTrialsGeneratorDoesNot) {
+    const auto r = check_hello(make_hello("receiver", "eth0"), "receiver");
+    EXPECT_TRUE(r.has_capability("trials"));
+    EXPECT_TRUE(r.has_capability("fetch-results"));
+    EXPECT_FALSE(r.has_capability("trial"));
+    const auto g = check_hello(make_hello("generator"), "generator");
+    EXPECT_FALSE(g.has_capability("trials"));
+    EXPECT_TRUE(g.has_capability("heartbeat"));
+}
+
+TEST(Trials, CapabilitiesParsedAsSent) {
+    auto m = make_hello("receiver", "eth0");
+    m["capabilities"] = json::array{"b", "trials", "a"};
+    const auto h = check_hello(m, "receiver");
+    EXPECT_EQ(h.capabilities, (std::vector<std::string>{"b", "trials", "a"}));
+    m["capabilities"] = json::array{};
+    EXPECT_TRUE(check_hello(m, "receiver").capabilities.empty());
+}
+
+TEST(Trials, MissingCapabilitiesMeansNone) {
+    auto m = make_hello("receiver", "eth0");
+    m.erase("capabilities");
+    const auto h = check_hello(m, "receiver");
+    EXPECT_TRUE(h.capabilities.empty());
+    EXPECT_FALSE(h.has_capability("trials"));
+}
+
+TEST(Trials, MalformedCapabilitiesNameTheField) {
+    for (const json::value& bad : {json::value("trials"), json::value(3), json::value(json::object{{"trials", true}}),
+                                  json::value(json::array{"trials", 1}), json::value(json::array{nullptr})}) {
+        auto m = make_hello("receiver", "eth0");
+        m["capabilities"] = bad;
+        const std::string msg = protocol_error_of([&] { check_hello(m, "receiver"); });
+        EXPECT_NE(msg.find("'capabilities'"), std::string::npos) << json::serialize(bad) << ": " << msg;
+        EXPECT_NE(msg.find("hello"), std::string::npos) << msg;
+    }
+}
+
+TEST(Trials, EndIsATypeOnly) {
+    const auto e = make_end();
+    EXPECT_EQ(get_string(e, "type"), "end");
+    EXPECT_EQ(e.size(), 1u);
+    FrameDecoder d;
+    feed(d, encode_frame(e));
+    const auto back = d.next();
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(message_type(*back), "end");
 }

@@ -34,13 +34,76 @@ TEST(Session, SkippingOrGoingBackIsRefused) {
     }
 }
 
-TEST(Session, DoneFromAnyStateThenNothing) {
+TEST(Session, DoneFromAnyStateThenOnlyBetweenTrials) {
     for (int k = 0; k < 5; ++k) {
         SessionMachine m({}, T{});
         for (int i = 0; i < k; ++i) m.advance(static_cast<SessionState>(i + 1), T{});
         m.advance(SessionState::Done, T{});
-        EXPECT_THROW(m.advance(SessionState::Done, T{}), std::logic_error);
+        for (auto s : {SessionState::Done, SessionState::Idle, SessionState::Configured, SessionState::Armed,
+                       SessionState::Running, SessionState::Draining})
+            EXPECT_THROW(m.advance(s, T{}), std::logic_error) << to_string(s);
+        m.advance(SessionState::BetweenTrials, T{});
+        EXPECT_EQ(m.state(), SessionState::BetweenTrials);
     }
+}
+
+// Several trials on one connection: done -> between_trials -> configured
+// runs the next test the same way; between_trials ends in done.
+TEST(Session, TrialAfterTrial) {
+    const T t0{};
+    SessionMachine m({}, t0);
+    auto one_test = [&] {
+        for (auto s : {SessionState::Configured, SessionState::Armed, SessionState::Running, SessionState::Draining,
+                       SessionState::Done})
+            m.advance(s, t0);
+    };
+    one_test();
+    m.advance(SessionState::BetweenTrials, t0);
+    EXPECT_STREQ(to_string(m.state()), "between_trials");
+    one_test();
+    m.advance(SessionState::BetweenTrials, t0);
+    m.advance(SessionState::Done, t0);   // end, closed or timed out
+    EXPECT_EQ(m.state(), SessionState::Done);
+}
+
+TEST(Session, BetweenTrialsOnlyToConfiguredOrDone) {
+    for (auto s : {SessionState::Idle, SessionState::Armed, SessionState::Running, SessionState::Draining,
+                   SessionState::BetweenTrials}) {
+        SessionMachine m({}, T{});
+        for (auto t : {SessionState::Configured, SessionState::Armed, SessionState::Running, SessionState::Draining,
+                       SessionState::Done, SessionState::BetweenTrials})
+            m.advance(t, T{});
+        EXPECT_THROW(m.advance(s, T{}), std::logic_error) << to_string(s);
+    }
+    // Never straight from a test's states or from idle.
+    for (int k = 0; k < 5; ++k) {
+        SessionMachine m({}, T{});
+        for (int i = 0; i < k; ++i) m.advance(static_cast<SessionState>(i + 1), T{});
+        try {
+            m.advance(SessionState::BetweenTrials, T{});
+            ADD_FAILURE() << "from " << to_string(m.state());
+        } catch (const std::logic_error& e) {
+            EXPECT_NE(std::string(e.what()).find("to between_trials"), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(Session, BetweenTrialsHasItsDeadline) {
+    const T t0{};
+    SessionMachine defaults({}, t0);
+    for (auto s : {SessionState::Configured, SessionState::Done, SessionState::BetweenTrials})
+        defaults.advance(s, t0 + 100s);
+    EXPECT_EQ(defaults.deadline(), t0 + 100s + ebt::proto::kBetweenTrialsTimeout);
+    SessionMachine::Timeouts t;
+    t.between_trials = 7s;
+    SessionMachine m(t, t0);
+    m.advance(SessionState::Done, t0);
+    EXPECT_FALSE(m.timed_out(t0 + 1000h));   // done waits for nothing
+    m.advance(SessionState::BetweenTrials, t0 + 50s);
+    EXPECT_FALSE(m.timed_out(t0 + 56s));
+    EXPECT_TRUE(m.timed_out(t0 + 57s));
+    m.advance(SessionState::Configured, t0 + 60s);   // the next trial's own deadline
+    EXPECT_EQ(m.deadline(), t0 + 90s);
 }
 
 TEST(Session, EveryWaitingStateHasItsDeadline) {
