@@ -167,7 +167,7 @@ def main(argv):
         n = len(system["samples"][0]["cpus"])
         f = write(gdir, "timeseries_cpu.dat", ["t_s", "softirq_pct", "busy_pct"], cpu(system))
         cpu_plots += [f"{gq(f)} using 1:2 with linespoints pt 7 lc 4 title 'softirq (receive path), % of {n} CPUs'",
-                      f"{gq(f)} using 1:3 with lines dt 2 lc 5 title 'host busy, % of {n} CPUs'"]
+                      f"{gq(f)} using 1:3 with lines dt 2 lw 1.5 lc rgb 'black' title 'host busy, % of {n} CPUs'"]
     if prog and prog["samples"]:
         f = write(gdir, "timeseries_prog.dat", ["t_s", "ns_per_run"], prog_ns(prog))
         cpu_plots.append(f"{gq(f)} using 1:2 axes x1y2 with linespoints pt 9 lc 6 "
