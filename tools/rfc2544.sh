@@ -29,6 +29,7 @@
 # other sizes still run and are plotted), 2 bad input (one line).
 # Docs: docs/throughput.md.
 set -euo pipefail
+# shellcheck source=tools/plot/trials.sh
 source "$(dirname "$0")/plot/trials.sh"
 
 sizes=64,128,256,512,1024,1280,1518

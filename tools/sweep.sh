@@ -32,6 +32,7 @@
 # others still run and are plotted), 2 bad input (one line).
 # Docs: docs/throughput.md.
 set -euo pipefail
+# shellcheck source=tools/plot/trials.sh
 source "$(dirname "$0")/plot/trials.sh"
 
 rates=""

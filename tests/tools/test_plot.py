@@ -6,7 +6,6 @@ file); every plot is written as SVG (XML, <svg> root, content) and PNG
 (signature, IHDR width and height); report.md names every size and the FCS
 rule; the line-rate data gives 14,880,952 pps at 64 B on 10 Gb/s; plots
 without data are skipped and report.md says so."""
-import copy
 import json
 import struct
 import subprocess

@@ -343,7 +343,8 @@ def plot_latency(pl, docs, label):
 
 
 def plot_cpu(pl, docs):
-    by_mode = lambda d: f"{d['receiver_mode'] or 'no receiver'}, {size_of(d)} B"
+    def by_mode(d):
+        return f"{d['receiver_mode'] or 'no receiver'}, {size_of(d)} B"
 
     def rows(d):
         return [(t["load_pps"] / 1e6, t["receive_cpu_ns_per_packet"])
@@ -407,8 +408,9 @@ def report(out, docs, paths, label, skipped):
           f"Made by `tools/plot/plot.py` from {len(docs)} summary file(s).", "",
           caption(docs).replace("   ", "  \n"), "",
           f"Note: {FCS_NOTE}. The {LINE_NOTE}.", "",
-          f"Flags: *generator limit* means the generator, not the device, was the limit: "
-          "the result is a lower bound of what the device can take.", "",
+          "Flags: *generator limit* means the generator, not the device, was the limit: "
+          "the result is a lower bound of what the device can take "
+          "(every flag: docs/throughput.md, \"Reading the flags\").", "",
           "## Plots", ""]
     titles = {"throughput_vs_frame_size": "Throughput vs frame size", "loss_vs_load": "Loss vs load",
               "latency_vs_load": "Latency vs load", "cpu_vs_load": "Receive CPU per packet vs load"}

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # TR_STATUS, TR_SIZES...: read by the caller
 # tools/plot/trials.sh: what tools/rfc2544.sh and tools/sweep.sh share
 # (sourced, never run).  Thin on purpose: dpdk-gen does the measuring and
 # writes the summary; these only split the command line, run dpdk-gen once per
