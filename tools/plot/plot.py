@@ -233,6 +233,8 @@ def plot_throughput(pl, docs):
     if not series:
         return "no search summary with a throughput result"
     sizes = [size_of(d) for d in searches]
+    pcts = [p for d in searches for g in d["search"]["goals"]
+            if (p := pct_of_line(goal_value(g), d)) is not None]
     speeds = sorted({d["port"]["link_speed_mbps"] for d in searches if d["port"]["link_speed_mbps"]})
     xmax = max(sizes) * 1.08 + 40
     plots = []
@@ -267,11 +269,15 @@ def plot_throughput(pl, docs):
         "set ylabel 'throughput (Mpps)'",
         f"set xrange [0:{xmax:.0f}]",
         "set yrange [0:*]",
+        "set offsets 0, 0, graph 0.12, 0",  # room above the top point for its label
+        # The key where the curves are not: right of the falling line-rate
+        # curve, under the rising % of line.
+        "set key inside right center",
         *(["set y2label 'throughput (% of line rate)'", "set y2tics", "set ytics nomirror",
-           "set y2range [0:*]"] if speeds else []),
+           f"set y2range [0:{max([100.0] + pcts) * 1.1:.0f}]"] if speeds else []),
         "plot " + ", \\\n     ".join(plots),
     ])
-    notes = [LINE_NOTE, FCS_NOTE]
+    notes = [LINE_NOTE, FCS_NOTE] if speeds else ["no line rate: the port's link speed is unknown", FCS_NOTE]
     if limited:
         notes.append(GENLIMIT_NOTE)
     pl.render("throughput_vs_frame_size", body, notes)
