@@ -20,6 +20,8 @@ PACKAGES=(
   libpcap-dev python3 python3-jsonschema
   # tests: strace injects SIGKILL and write faults into the results write
   strace
+  # plots (tools/plot/): gnuplot without X11, with the svg and pngcairo terminals
+  gnuplot-nox
   # reliability gates (tools/test.sh): libFuzzer and clang's ASan/UBSan runtimes
   # for the fuzz build (clang 14); clang-tidy for tools/tidy.sh
   libclang-rt-14-dev clang-tidy
