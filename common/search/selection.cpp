@@ -64,17 +64,16 @@ std::optional<double> next_load(const Goal& goal, std::span<const ClassifiedLoad
         bisection = *b.upper_pps * std::exp(-width * std::exp2(halvings - 1));
     }
 
-    // A load measured already but not decided yet needs more trials first.
+    // A load measured already but not decided yet needs more trials first:
+    // the one nearest to where bisection would go, else nearest the bound.
+    auto distance = [&](double x) {
+        if (bisection) return std::abs(std::log(x / *bisection));
+        return b.lower_pps ? x : -x;
+    };
     std::optional<double> undecided;
     for (const ClassifiedLoad& l : loads) {
         if (l.cls != LoadClass::undecided || !inside(l.load_pps)) continue;
-        const bool better =
-            !undecided ||
-            (bisection ? std::abs(std::log(l.load_pps / *bisection)) <
-                             std::abs(std::log(*undecided / *bisection))
-             : b.lower_pps ? l.load_pps < *undecided  // closest above the lower bound
-                           : l.load_pps > *undecided);  // closest below the upper bound
-        if (better) undecided = l.load_pps;
+        if (!undecided || distance(l.load_pps) < distance(*undecided)) undecided = l.load_pps;
     }
     if (undecided) return undecided;
     for (const auto& hint : {hints.lower_pps, hints.upper_pps}) {
@@ -90,8 +89,7 @@ std::optional<double> next_load(const Goal& goal, std::span<const ClassifiedLoad
     for (const ClassifiedLoad& l : loads) {
         if (b.upper_pps && l.load_pps == *b.upper_pps) forwarding = l.forwarding_guess_pps;
     }
-    if (b.upper_pps && forwarding >= min_load && inside(forwarding) &&
-        forwarding < *b.upper_pps * std::exp(-width)) {
+    if (b.upper_pps && inside(forwarding) && forwarding < *b.upper_pps * std::exp(-width)) {
         return forwarding;
     }
     auto steps = [&](auto&& pred) {

@@ -100,25 +100,47 @@ TEST(SoftLossCurve, ConvergesWithinTheWidth) {
     EXPECT_LE(search_trials(r), 35u);
 }
 
-TEST(Noise, CapacityDipsDoNotDragTheNdrDown) {
-    // One trial per load cannot tell a dip from the capacity; a goal that
-    // needs 10 s of 1 s trials per load (half may exceed) can.
-    std::vector<Goal> goals = preset_goals("default");
-    for (Goal& g : goals) g.duration_sum_s = 10;
-    const double capacity = 0.6 * kMaxLoad;
+// Over these 50 noisy devices, how low each search put the NDR, and after
+// how many trials.
+struct NoisyRuns {
+    std::vector<double> ndr_share_of_capacity;
     std::vector<size_t> trial_counts;
+};
+
+NoisyRuns search_noisy_devices(const std::vector<Goal>& goals, double capacity) {
+    NoisyRuns runs;
     for (uint64_t run = 1; run <= 50; ++run) {
         const SearchResult r = run_search(config_with(goals),
                                           sim::measure(sim::noisy_step_device(capacity, 0.05, 0.3, run)));
-        ASSERT_TRUE(r.goals[0].relevant_lower_bound_pps) << "run " << run;
-        EXPECT_GE(*r.goals[0].relevant_lower_bound_pps, 0.97 * capacity) << "run " << run;
-        EXPECT_LE(*r.goals[0].relevant_lower_bound_pps, capacity) << "run " << run;
-        trial_counts.push_back(search_trials(r));
+        EXPECT_TRUE(r.goals[0].relevant_lower_bound_pps) << "run " << run;
+        runs.ndr_share_of_capacity.push_back(r.goals[0].relevant_lower_bound_pps.value_or(0) / capacity);
+        runs.trial_counts.push_back(search_trials(r));
     }
-    std::sort(trial_counts.begin(), trial_counts.end());
-    const size_t median = trial_counts[trial_counts.size() / 2];
+    return runs;
+}
+
+TEST(Noise, CapacityDipsDoNotDragTheNdrDown) {
+    // A goal that needs 10 s of 1 s trials per load, half of which may
+    // exceed, tells a dip (30 % of trials) from the capacity.
+    std::vector<Goal> goals = preset_goals("default");
+    for (Goal& g : goals) g.duration_sum_s = 10;
+    NoisyRuns runs = search_noisy_devices(goals, 0.6 * kMaxLoad);
+    for (size_t i = 0; i < runs.ndr_share_of_capacity.size(); ++i) {
+        EXPECT_GE(runs.ndr_share_of_capacity[i], 0.97) << "run " << i + 1;
+        EXPECT_LE(runs.ndr_share_of_capacity[i], 1.0) << "run " << i + 1;
+    }
+    std::sort(runs.trial_counts.begin(), runs.trial_counts.end());
+    const size_t median = runs.trial_counts[runs.trial_counts.size() / 2];
     EXPECT_LE(median, 55u);
     RecordProperty("median_trials", static_cast<int>(median));
+}
+
+TEST(Noise, OneTrialPerLoadIsFooledByADip) {
+    // The default goals decide a load on one trial: a dip at the wrong
+    // moment drags some NDRs below 0.97 x capacity (what the goal above avoids).
+    const NoisyRuns runs = search_noisy_devices(preset_goals("default"), 0.6 * kMaxLoad);
+    EXPECT_TRUE(std::any_of(runs.ndr_share_of_capacity.begin(), runs.ndr_share_of_capacity.end(),
+                            [](double share) { return share < 0.97; }));
 }
 
 TEST(GeneratorCap, ResultFlaggedAndAtOrBelowTheCap) {
