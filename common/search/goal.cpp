@@ -7,7 +7,7 @@
 namespace ebt::search {
 
 std::vector<Goal> preset_goals(std::string_view name) {
-    if (name == "default") {
+    if (name == "ndr-pdr") {
         return {Goal{"NDR", 0.0, 0.5, 0.005, 1.0, 1.0, 1.0},
                 Goal{"PDR", 0.005, 0.5, 0.005, 1.0, 1.0, 1.0}};
     }
@@ -17,7 +17,7 @@ std::vector<Goal> preset_goals(std::string_view name) {
         return {Goal{"RFC2544", 0.0, 0.0, 0.005, 1.0, 60.0, 60.0}};
     }
     throw std::invalid_argument("unknown search preset '" + std::string(name) +
-                                "' (valid: default, rfc2544)");
+                                "' (valid: ndr-pdr, rfc2544)");
 }
 
 namespace {

@@ -29,7 +29,7 @@ struct SearchConfig {
     std::optional<double> confirm_duration_s;  // one long trial at the found NDR
 };
 
-// "default": NDR (loss 0) and PDR (loss 0.005), 1 s trials, width 0.005,
+// "ndr-pdr": NDR (loss 0) and PDR (loss 0.005), 1 s trials, width 0.005,
 // exceed ratio 0.5, duration sum 1 s.  "rfc2544": one zero-loss goal with
 // 1 s initial and 60 s final trials, exceed ratio 0.
 // Throws std::invalid_argument naming the preset and the valid names.

@@ -16,7 +16,7 @@ SearchConfig valid_config() {
     SearchConfig c;
     c.min_load_pps = 1e4;
     c.max_load_pps = 1e7;
-    c.goals = preset_goals("default");
+    c.goals = preset_goals("ndr-pdr");
     return c;
 }
 
@@ -38,7 +38,7 @@ void expect_rejected(const std::function<void(SearchConfig&)>& edit, const std::
 }
 
 TEST(Presets, DefaultIsNdrAndPdr) {
-    const auto goals = preset_goals("default");
+    const auto goals = preset_goals("ndr-pdr");
     ASSERT_EQ(goals.size(), 2u);
     EXPECT_EQ(goals[0].name, "NDR");
     EXPECT_EQ(goals[0].loss_ratio, 0.0);
@@ -69,7 +69,7 @@ TEST(Presets, UnknownNameListsTheValidOnes) {
     } catch (const std::invalid_argument& e) {
         const std::string what = e.what();
         EXPECT_NE(what.find("ndr-only"), std::string::npos) << what;
-        EXPECT_NE(what.find("default"), std::string::npos) << what;
+        EXPECT_NE(what.find("ndr-pdr"), std::string::npos) << what;
         EXPECT_NE(what.find("rfc2544"), std::string::npos) << what;
     }
 }

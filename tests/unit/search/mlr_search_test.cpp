@@ -32,7 +32,7 @@ class StepDevice : public ::testing::TestWithParam<double> {};
 
 TEST_P(StepDevice, FindsNdrAndPdrAtCapacityInFewTrials) {
     const double capacity = GetParam() * kMaxLoad;
-    const SearchResult r = run_search(config_with(preset_goals("default")), sim::measure(sim::step_device(capacity)));
+    const SearchResult r = run_search(config_with(preset_goals("ndr-pdr")), sim::measure(sim::step_device(capacity)));
     ASSERT_EQ(r.goals.size(), 2u);
     const GoalResult& ndr = r.goals[0];
     const GoalResult& pdr = r.goals[1];
@@ -84,7 +84,7 @@ INSTANTIATE_TEST_SUITE_P(CapacityShareOfMaxLoad, Rfc2544, ::testing::Values(0.01
 
 TEST(SoftLossCurve, ConvergesWithinTheWidth) {
     const double knee = 0.5 * kMaxLoad;
-    const SearchResult r = run_search(config_with(preset_goals("default")), sim::measure(sim::soft_device(knee)));
+    const SearchResult r = run_search(config_with(preset_goals("ndr-pdr")), sim::measure(sim::soft_device(knee)));
     EXPECT_FALSE(r.time_limit_reached);
     for (const GoalResult& g : r.goals) {
         ASSERT_TRUE(g.relevant_lower_bound_pps && g.relevant_upper_bound_pps) << g.goal.name;
@@ -122,7 +122,7 @@ NoisyRuns search_noisy_devices(const std::vector<Goal>& goals, double capacity) 
 TEST(Noise, CapacityDipsDoNotDragTheNdrDown) {
     // A goal that needs 10 s of 1 s trials per load, half of which may
     // exceed, tells a dip (30 % of trials) from the capacity.
-    std::vector<Goal> goals = preset_goals("default");
+    std::vector<Goal> goals = preset_goals("ndr-pdr");
     for (Goal& g : goals) g.duration_sum_s = 10;
     NoisyRuns runs = search_noisy_devices(goals, 0.6 * kMaxLoad);
     for (size_t i = 0; i < runs.ndr_share_of_capacity.size(); ++i) {
@@ -138,7 +138,7 @@ TEST(Noise, CapacityDipsDoNotDragTheNdrDown) {
 TEST(Noise, OneTrialPerLoadIsFooledByADip) {
     // The default goals decide a load on one trial: a dip at the wrong
     // moment drags some NDRs below 0.97 x capacity (what the goal above avoids).
-    const NoisyRuns runs = search_noisy_devices(preset_goals("default"), 0.6 * kMaxLoad);
+    const NoisyRuns runs = search_noisy_devices(preset_goals("ndr-pdr"), 0.6 * kMaxLoad);
     EXPECT_TRUE(std::any_of(runs.ndr_share_of_capacity.begin(), runs.ndr_share_of_capacity.end(),
                             [](double share) { return share < 0.97; }));
 }
@@ -146,7 +146,7 @@ TEST(Noise, OneTrialPerLoadIsFooledByADip) {
 TEST(GeneratorCap, ResultFlaggedAndAtOrBelowTheCap) {
     const double cap = 0.8 * kMaxLoad;
     const SearchResult r =
-        run_search(config_with(preset_goals("default")), sim::measure(sim::step_device(kMaxLoad), cap));
+        run_search(config_with(preset_goals("ndr-pdr")), sim::measure(sim::step_device(kMaxLoad), cap));
     for (const GoalResult& g : r.goals) {
         EXPECT_TRUE(g.generator_limited) << g.goal.name;
         ASSERT_TRUE(g.generator_limit_pps);
@@ -169,7 +169,7 @@ TEST(GeneratorCap, ResultFlaggedAndAtOrBelowTheCap) {
 
 TEST(GeneratorCap, DeviceBelowTheCapStillFound) {
     const double capacity = 0.5 * kMaxLoad;
-    const SearchResult r = run_search(config_with(preset_goals("default")),
+    const SearchResult r = run_search(config_with(preset_goals("ndr-pdr")),
                                       sim::measure(sim::step_device(capacity), 0.8 * kMaxLoad));
     const GoalResult& ndr = r.goals[0];
     EXPECT_TRUE(ndr.generator_limited);
@@ -191,7 +191,7 @@ TEST(LossInversion, LowerBoundStaysBelowTheFailingLoad) {
         return sent;
     };
     // A tolerant goal first makes the search measure well above the band.
-    std::vector<Goal> goals = {Goal{"tolerant", 0.2, 0.5, 0.005, 1, 1, 1}, preset_goals("default")[0]};
+    std::vector<Goal> goals = {Goal{"tolerant", 0.2, 0.5, 0.005, 1, 1, 1}, preset_goals("ndr-pdr")[0]};
     const SearchResult r = run_search(config_with(goals), sim::measure(device));
     const GoalResult& ndr = r.goals[1];
     ASSERT_TRUE(ndr.relevant_lower_bound_pps && ndr.relevant_upper_bound_pps);
@@ -206,7 +206,7 @@ TEST(LossInversion, LowerBoundStaysBelowTheFailingLoad) {
 }
 
 TEST(SlowDrain, WaitingForTheDrainShowsNoPhantomLoss) {
-    const SearchResult r = run_search(config_with(preset_goals("default")),
+    const SearchResult r = run_search(config_with(preset_goals("ndr-pdr")),
                                       sim::measure_with_drain(sim::step_device(kMaxLoad), 1e-3, true));
     for (const TrialRecord& t : r.trials) EXPECT_EQ(t.loss_ratio, 0.0) << "trial " << t.index;
     for (const GoalResult& g : r.goals) EXPECT_TRUE(g.max_load_is_lower_bound) << g.goal.name;
@@ -215,7 +215,7 @@ TEST(SlowDrain, WaitingForTheDrainShowsNoPhantomLoss) {
 TEST(SlowDrain, ReadingEarlyWouldShowLoss) {
     // The same device read before the drain: 1 ms of a 1 s trial is 0.1 %
     // phantom loss, enough to fail the NDR at every load.
-    const SearchResult r = run_search(config_with(preset_goals("default")),
+    const SearchResult r = run_search(config_with(preset_goals("ndr-pdr")),
                                       sim::measure_with_drain(sim::step_device(kMaxLoad), 1e-3, false));
     EXPECT_FALSE(r.goals[0].max_load_is_lower_bound);
     EXPECT_TRUE(r.goals[0].min_load_is_upper_bound);
@@ -235,7 +235,7 @@ TEST(TimeLimit, StopsAndReportsTheBoundsSoFar) {
 }
 
 TEST(Repeats, MedianAndSpreadOverWholeSearches) {
-    std::vector<Goal> goals = preset_goals("default");
+    std::vector<Goal> goals = preset_goals("ndr-pdr");
     SearchConfig c = config_with(goals);
     c.repeats = 5;
     const double capacity = 0.6 * kMaxLoad;
@@ -265,7 +265,7 @@ TEST(Confirmation, FailedConfirmationResumesBelow) {
     const sim::Device device = [=](uint64_t sent, double d) {
         return std::min(sent, sim::packets(sustained, d) + sim::packets(burst - sustained, 1.0));
     };
-    SearchConfig c = config_with(preset_goals("default"));
+    SearchConfig c = config_with(preset_goals("ndr-pdr"));
     c.confirm_duration_s = 30;
     const SearchResult r = run_search(c, sim::measure(device));
     ASSERT_GE(r.confirmations.size(), 2u);
@@ -282,7 +282,7 @@ TEST(Confirmation, FailedConfirmationResumesBelow) {
 }
 
 TEST(Confirmation, PassingConfirmationKeepsTheResult) {
-    SearchConfig c = config_with(preset_goals("default"));
+    SearchConfig c = config_with(preset_goals("ndr-pdr"));
     c.confirm_duration_s = 30;
     const double capacity = 0.4 * kMaxLoad;
     const SearchResult r = run_search(c, sim::measure(sim::step_device(capacity)));
