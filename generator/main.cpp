@@ -1,7 +1,8 @@
 // dpdk-gen: the source machine's side.  `dpdk-gen <EAL options> -- <options>`.
 // Thin, as testpmd's and libbpf-bootstrap's mains are: the EAL
 // (eal_session), the options and the plan (options), then the run
-// (test_run: coordinate, prepare, run and sample, collect, finish) and its
+// (test_run: coordinate, prepare, run and sample, collect, finish), or
+// with --trials / --search a session of such runs (trial_session), and its
 // exit status.  The TX lcores are tx_engine / pcap_tx over tx_loop.hpp.
 //
 // Exit status: 0 a complete test; 1 an incomplete one, or no receiver, or
@@ -20,6 +21,7 @@
 #include "port.hpp"
 #include "run_info.hpp"
 #include "test_run.hpp"
+#include "trial_session.hpp"
 #include "tsc_clock.hpp"
 
 int main(int argc, char** argv) {
@@ -61,7 +63,11 @@ int main(int argc, char** argv) {
         std::cout << ebt::json_text(ebt::dry_run_json(setup, plan, lcores, *port, link_mbps, tsc_cal)) << "\n";
         return 0;
     }
-    ebt::TestRun run(std::move(setup), std::move(port), std::move(plan), std::move(lcores), tsc_cal,
-                     eal.filter_supplied());
+    if (setup.trials) {
+        ebt::TrialSession session(std::move(setup), *port, link_mbps, std::move(lcores), tsc_cal,
+                                  eal.filter_supplied());
+        return session.execute();
+    }
+    ebt::TestRun run(std::move(setup), *port, std::move(plan), std::move(lcores), tsc_cal, eal.filter_supplied());
     return run.execute();
 }

@@ -56,8 +56,9 @@ std::vector<cli::OptionSpec> option_table() {
         {"test-seq-faults", true, "SPEC",
          "test only: skip:F:S, dup:F:S, swap:F:S (comma list) alter flow F's\n"
          "sequence numbers, to test receivers' loss/reorder/duplicate accounting"},
-        {"help", false, "", "this text"},
     });
+    for (auto& f : trial_option_specs()) t.push_back(std::move(f));
+    t.push_back({"help", false, "", "this text"});
     return t;
 }
 
@@ -69,6 +70,18 @@ uint64_t parse_count(const std::string& text) {
         v == 0)
         throw ConfigError("--count: expected a whole number of packets >= 1, got \"" + text + "\"");
     return v;
+}
+
+// What a trial mode cannot combine with: each trial is a constant paced
+// load of synthetic frames measured by the receiver.
+void check_trial_mode(const RunSetup& s, const cli::Parsed& args) {
+    const std::string mode = s.trials->searching() ? "--search" : "--trials";
+    for (const char* f : {"no-coordination", "count", "pcap", "dry-run"})
+        if (args.has(f) || args.value(f))
+            throw ConfigError("--" + std::string(f) + ": not with " + mode +
+                              " (a trial is a constant load of synthetic frames counted by xdp-recv)");
+    if (has_patterns(s.cfg))
+        throw ConfigError("traffic_config.patterns: not with " + mode + " (each trial is one constant load)");
 }
 
 // --count against the rate and the duration (after the rate is resolved):
@@ -214,6 +227,8 @@ RunSetup parse_options(int argc, char** argv) {
     } else {
         setup_replay(s, args, *args.value("pcap"));
     }
+    s.trials = parse_trial_options(args, s.cfg);
+    if (s.trials) check_trial_mode(s, args);
     if (!s.cfg.dst_machine.mac.empty()) {
         std::array<uint8_t, 6> m{};
         parse_mac(s.cfg.dst_machine.mac, m.data());  // validated already

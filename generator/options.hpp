@@ -13,6 +13,7 @@
 #include "config.hpp"
 #include "pcap_replay.hpp"
 #include "seq_faults.hpp"
+#include "trial_options.hpp"
 #include "tx_plan.hpp"
 
 namespace ebt {
@@ -33,6 +34,7 @@ struct RunSetup {
     bool summary_json = false;                         // --summary-json
     std::optional<PcapReplay> replay;                  // --pcap (read and checked)
     bool pcap_file_timing = false;                     // --pcap-timing file
+    std::optional<TrialOptions> trials;                // --trials or --search (trial_session.hpp)
 };
 
 // The whole --help text.

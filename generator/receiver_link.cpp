@@ -27,6 +27,7 @@ ReceiverLink::ReceiverLink(const TestConfig& cfg, std::optional<std::string> tok
     const std::string my_challenge = token ? auth::new_challenge() : std::string();
     channel_->send(proto::make_hello("generator", {}, my_challenge), kSendTimeout);
     const auto hello = proto::check_hello(channel_->expect("hello", kHandshakeTimeout), "receiver");
+    serves_trials_ = hello.has_capability("trials");
     if (token) {
         // The receiver must prove it holds the secret too: a stranger
         // answering on that address is not sent our configuration.
@@ -101,8 +102,10 @@ ClockOffset ReceiverLink::sync_clock() {
     }
 }
 
-proto::Ready ReceiverLink::configure(uint16_t test_id, uint64_t epoch_tai_ns, const std::optional<ClockOffset>& clock) {
+proto::Ready ReceiverLink::configure(uint16_t test_id, uint64_t epoch_tai_ns, const std::optional<ClockOffset>& clock,
+                                     const TestConfig& cfg) {
     test_id_ = test_id;
+    cfg_ = cfg;
     channel_->send(proto::make_configure(test_id, cfg_.name, epoch_tai_ns, cfg_, clock ? clock->offset_ns : 0,
                                          clock ? clock->uncertainty_ns : -1),
                    kSendTimeout);
@@ -160,6 +163,14 @@ ReceiverReport ReceiverLink::expect_results() {
 void ReceiverLink::abort(const std::string& reason) noexcept {
     try {
         channel_->send(proto::make_error("aborted", reason), 2s);
+        channel_->close();
+    } catch (const std::exception&) {
+    }
+}
+
+void ReceiverLink::end() noexcept {
+    try {
+        channel_->send(proto::make_end(), kSendTimeout);
         channel_->close();
     } catch (const std::exception&) {
     }

@@ -52,8 +52,14 @@ public:
     // kClockSyncExchanges NTP-style exchanges on CLOCK_TAI.
     ClockOffset sync_clock();
     // configure -> ready: the receiver has attached its program and zeroed
-    // its counters.
-    proto::Ready configure(uint16_t test_id, uint64_t epoch_tai_ns, const std::optional<ClockOffset>& clock);
+    // its counters.  cfg is this test's (a trial's load and duration).
+    proto::Ready configure(uint16_t test_id, uint64_t epoch_tai_ns, const std::optional<ClockOffset>& clock,
+                           const TestConfig& cfg);
+    // The receiver serves another configure on this connection after its
+    // results (hello capability "trials").
+    bool serves_trials() const { return serves_trials_; }
+    // Ends a connection of trials: "end", then close (best effort).
+    void end() noexcept;
     // start -> started: the receiver is counting; traffic may begin.
     void start();
     // While traffic runs: sends a heartbeat when one is due and takes in what
@@ -86,6 +92,7 @@ private:
 
     TestConfig cfg_;
     uint16_t test_id_ = 0;
+    bool serves_trials_ = false;
     boost::asio::io_context io_;
     std::optional<proto::Channel> channel_;
     PeerWatch watch_;

@@ -129,8 +129,8 @@ void TestRun::collect() {
                            gen.sent_packets, gen.sent_bytes});
     gen.tsc_clock = drift_.report(rte_get_tsc_hz());
     if (!gen.tsc_clock->warning.empty()) log::warn(gen.tsc_clock->warning);
-    gen.port_driver = port_driver(port_->id());
-    gen.port_mac = mac_text(port_->mac());
+    gen.port_driver = port_driver(port_.id());
+    gen.port_mac = mac_text(port_.mac());
     gen.dst_mac = mac_text(dst_mac_);
 }
 

@@ -55,7 +55,7 @@ void TestRun::run_and_sample() {
                   (r->stamp ? ", " + std::to_string(r->stamped_frames) + " frames stamped in " +
                                   std::to_string(r->flows) + " flows"
                             : std::string(", unstamped")) +
-                  ", 1 TX lcore, port " + port_driver(port_->id()));
+                  ", 1 TX lcore, port " + port_driver(port_.id()));
     } else {
         log::info("sending: " +
                   std::string(cfg_.rate_max    ? "max"
@@ -66,7 +66,7 @@ void TestRun::run_and_sample() {
                   " pps for " + json_number_text(run_s) + " s" +
                   (plan_.count ? ", --count " + std::to_string(*plan_.count) : std::string()) + ", " +
                   std::to_string(cfg_.flows) + " flows, frames " + frame_size_text(cfg_) + ", " +
-                  std::to_string(plan_.threads.size()) + " TX lcore(s), port " + port_driver(port_->id()));
+                  std::to_string(plan_.threads.size()) + " TX lcore(s), port " + port_driver(port_.id()));
     }
 
     // The main lcore samples the TX counters until every lcore is done.
@@ -105,7 +105,9 @@ void TestRun::run_and_sample() {
                 live_finish(live_mode_);
                 incomplete_ = std::string("receiver lost during the test: ") + e.what();
                 log::error(incomplete_);
-                link_.reset();
+                link_ = nullptr;
+                link_lost_ = true;
+                own_link_.reset();
                 RunSignals::stop.store(true);
             }
         } else {

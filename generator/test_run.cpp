@@ -39,11 +39,45 @@ const char* RunSignals::name(int signo) {
     return signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "a signal";
 }
 
-TestRun::TestRun(RunSetup setup, std::unique_ptr<Port> port, TxPlan plan, std::vector<unsigned> lcores,
-                 const TscCalibration& tsc_cal, bool filter_supplied)
+// mDNS, unless the config turns it off or --dst-ip was given.
+bool find_receiver(RunSetup& setup) {
+    TestConfig& cfg = setup.cfg;
+    if (!setup.coordinated || !cfg.discovery.enabled || setup.dst_ip_given) return false;
+    log::info("looking for xdp-recv with mDNS (" + std::string(discovery::kServiceType) + ", up to " +
+              json_number_text(cfg.discovery.timeout) + " s)");
+    const auto found = discovery::find_receiver(cfg.discovery.timeout, "", &RunSignals::stop);
+    if (!found)
+        throw std::runtime_error("no xdp-recv advertised " + std::string(discovery::kServiceType) + " within " +
+                                 json_number_text(cfg.discovery.timeout) + " s: give --dst-ip");
+    const auto v = found->txt.find("version");
+    if (v != found->txt.end() && v->second != std::to_string(proto::kProtocolVersion))
+        throw std::runtime_error("xdp-recv '" + found->name + "' speaks protocol v" + v->second +
+                                 ", this dpdk-gen v" + std::to_string(proto::kProtocolVersion));
+    cfg.dst_machine.ip = found->address;
+    cfg.dst_machine.control_port = found->port;
+    log::info("found '" + found->name + "' at " + found->address + ":" + std::to_string(found->port));
+    return true;
+}
+
+void log_tsc_calibration(const TscCalibration& cal) {
+    const double err_ppm =
+        (static_cast<double>(rte_get_tsc_hz()) - static_cast<double>(cal.hz)) / static_cast<double>(cal.hz) * 1e6;
+    log::info("TSC " + std::to_string(cal.hz) + " Hz, calibrated against CLOCK_MONOTONIC_RAW (+-" +
+              fixed_text(cal.uncertainty_ppm, 2) + " ppm); DPDK's nominal " + std::to_string(rte_get_tsc_hz()) +
+              " Hz is " + fixed_text(err_ppm, 0) + " ppm off");
+}
+
+void log_clock_offset(const ClockOffset& clock) {
+    log::info("clock offset to the receiver: " + std::to_string(clock.offset_ns) + " ns +- " +
+              std::to_string(clock.uncertainty_ns) + " ns (" + std::to_string(clock.samples) +
+              " exchanges, best round trip " + std::to_string(clock.delay_ns) + " ns)");
+}
+
+TestRun::TestRun(RunSetup setup, Port& port, TxPlan plan, std::vector<unsigned> lcores,
+                 const TscCalibration& tsc_cal, bool filter_supplied, const TrialContext* trial)
     : setup_(std::move(setup)),
       cfg_(setup_.cfg),
-      port_(std::move(port)),
+      port_(port),
       plan_(std::move(plan)),
       lcores_(std::move(lcores)),
       tsc_cal_(tsc_cal),
@@ -51,11 +85,14 @@ TestRun::TestRun(RunSetup setup, std::unique_ptr<Port> port, TxPlan plan, std::v
       filter_supplied_(filter_supplied),
       // Live output: --stats-json, else --quiet (or real_time disabled), else
       // a refreshed line on a terminal, else a log line per interval.
-      live_mode_(setup_.stats_json                         ? LiveMode::kJson
+      // A trial's progress is its session's to show.
+      live_mode_(trial                                     ? LiveMode::kQuiet
+                 : setup_.stats_json                       ? LiveMode::kJson
                  : setup_.quiet || !cfg_.real_time.enabled ? LiveMode::kQuiet
                  : isatty(STDOUT_FILENO)                   ? LiveMode::kTty
                                                            : LiveMode::kLines),
       drift_(tsc_cal),
+      trial_(trial),
       sched_total_(plan_.threads.size()) {}
 
 int TestRun::execute() {
@@ -72,14 +109,8 @@ void TestRun::begin() {
     record_.name = cfg_.name;
     record_.config = cfg_;
     record_.coordinated = setup_.coordinated;
-    record_.id = static_cast<uint16_t>(std::random_device{}());
-    {
-        const double err_ppm =
-            (static_cast<double>(rte_get_tsc_hz()) - static_cast<double>(tsc_hz_)) / static_cast<double>(tsc_hz_) * 1e6;
-        log::info("TSC " + std::to_string(tsc_hz_) + " Hz, calibrated against CLOCK_MONOTONIC_RAW (+-" +
-                  fixed_text(tsc_cal_.uncertainty_ppm, 2) + " ppm); DPDK's nominal " +
-                  std::to_string(rte_get_tsc_hz()) + " Hz is " + fixed_text(err_ppm, 0) + " ppm off");
-    }
+    record_.id = trial_ ? trial_->test_id : static_cast<uint16_t>(std::random_device{}());
+    if (!trial_) log_tsc_calibration(tsc_cal_);  // a session logs it once
     // The test epoch: one instant read on both clocks (a CLOCK_TAI read
     // bracketed by two TSC reads).  tx_ns in every packet is TSC time since
     // epoch_tsc; the receiver learns epoch_tai_ns.
@@ -90,39 +121,30 @@ void TestRun::begin() {
 
 bool TestRun::coordinate() {
     try {
-        if (setup_.coordinated && cfg_.discovery.enabled && !setup_.dst_ip_given) {
-            log::info("looking for xdp-recv with mDNS (" + std::string(discovery::kServiceType) + ", up to " +
-                      json_number_text(cfg_.discovery.timeout) + " s)");
-            const auto found = discovery::find_receiver(cfg_.discovery.timeout, "", &RunSignals::stop);
-            if (!found)
-                throw std::runtime_error("no xdp-recv advertised " + std::string(discovery::kServiceType) + " within " +
-                                         json_number_text(cfg_.discovery.timeout) + " s: give --dst-ip");
-            const auto v = found->txt.find("version");
-            if (v != found->txt.end() && v->second != std::to_string(proto::kProtocolVersion))
-                throw std::runtime_error("xdp-recv '" + found->name + "' speaks protocol v" + v->second +
-                                         ", this dpdk-gen v" + std::to_string(proto::kProtocolVersion));
-            cfg_.dst_machine.ip = found->address;
-            cfg_.dst_machine.control_port = found->port;
-            record_.config = cfg_;
-            log::info("found '" + found->name + "' at " + found->address + ":" + std::to_string(found->port));
-        }
-        if (setup_.coordinated) {
-            link_ = std::make_unique<ReceiverLink>(cfg_, setup_.token);
+        std::optional<ClockOffset> clock;
+        if (trial_) {
+            link_ = trial_->link;
+            if (link_) clock = trial_->clock;
+        } else if (setup_.coordinated) {
+            if (find_receiver(setup_)) record_.config = cfg_;
+            own_link_ = std::make_unique<ReceiverLink>(cfg_, setup_.token);
+            link_ = own_link_.get();
             // A signal before the traffic ends the waits for the receiver.
             link_->set_cancel([] { return RunSignals::count.load() >= 1; });
-            const ClockOffset clock = link_->sync_clock();
+            clock = link_->sync_clock();
+            log_clock_offset(*clock);
+        }
+        if (link_) {
             record_.generator.clock_sync = clock;
-            log::info("clock offset to the receiver: " + std::to_string(clock.offset_ns) + " ns +- " +
-                      std::to_string(clock.uncertainty_ns) + " ns (" + std::to_string(clock.samples) +
-                      " exchanges, best round trip " + std::to_string(clock.delay_ns) + " ns)");
-            const auto ready = link_->configure(record_.id, epoch_tai_ns_, clock);
+            const auto ready = link_->configure(record_.id, epoch_tai_ns_, clock, cfg_);
             log::info("receiver ready: " + ready.interface + " " + ready.mac + ", XDP " + ready.xdp_mode);
             if (!setup_.dst_mac) parse_mac(ready.mac, dst_mac_.data());
         }
         if (setup_.dst_mac) dst_mac_ = *setup_.dst_mac;
     } catch (const std::exception& e) {
         log::error(std::string("coordination failed: ") + e.what());
-        if (port_driver(port_->id()) == "net_af_xdp" && !filter_supplied_)
+        link_lost_ = true;
+        if (port_driver(port_.id()) == "net_af_xdp" && !filter_supplied_)
             log::error(
                 "hint: the XDP program net_af_xdp attached may be taking the control connection's frames (the "
                 "PMD's default program redirects every frame of its queue to the AF_XDP socket, TCP and ARP "
@@ -135,6 +157,11 @@ bool TestRun::coordinate() {
 }
 
 bool TestRun::open_results() {
+    record_.started_at = now_iso8601();
+    if (trial_) {  // the session's endpoints, directory and log
+        dir_ = trial_->dir;
+        return true;
+    }
     // /health, /status, /metrics on this machine too, as on the destination;
     // a taken port costs the endpoints, not the test.
     status_.modify([&](StatusSnapshot& st) {
@@ -151,12 +178,12 @@ bool TestRun::open_results() {
         log::warn(std::string(e.what()) + ": no HTTP endpoints on this side");
     }
 
-    record_.started_at = now_iso8601();
     try {
         dir_ = create_results_dir(cfg_.results_dir, "two_machine", results_dir_name(record_.started_at, record_.name));
     } catch (const std::exception& e) {
         log::error(e.what());
         if (link_) link_->abort(e.what());
+        link_lost_ = true;
         return false;
     }
     log::open_file(dir_ + "/dpdk-gen.log");
@@ -167,17 +194,17 @@ bool TestRun::open_results() {
 }
 
 void TestRun::prepare() {
-    const FrameSpec spec = make_frame_spec(cfg_, port_->mac(), dst_mac_, record_.id);
+    const FrameSpec spec = make_frame_spec(cfg_, port_.mac(), dst_mac_, record_.id);
     // Tx mode: the main lcore polls the RX queue(s) between its waits on the
     // control connection; round_trip is reported if the receiver's results
     // say it reflected (test_action tx).  Allocated here, not in the loop.
-    if (link_ && port_->rx_queues() > 0)
-        rx_.emplace(port_->id(), port_->rx_queues(), record_.id, cfg_.flows, tsc_hz_, epoch_tsc_);
+    if (link_ && port_.rx_queues() > 0)
+        rx_.emplace(port_.id(), port_.rx_queues(), record_.id, cfg_.flows, tsc_hz_, epoch_tsc_);
     if (setup_.replay && setup_.replay->stamp) stamp_replay(*setup_.replay, record_.id);
     for (const auto& t : plan_.threads) {
         auto c = std::make_unique<TxLcoreContext>();
-        c->port_id = port_->id();
-        c->pool = port_->tx_pool(t.queue_id);
+        c->port_id = port_.id();
+        c->pool = port_.tx_pool(t.queue_id);
         c->plan = t;
         c->spec = spec;
         c->tsc_hz = tsc_hz_;
@@ -220,11 +247,14 @@ void TestRun::collect_receiver() {
                 record_.receiver = link_->stop(gen.pcap ? gen.pcap->stamped : gen.sent_packets, incomplete_);
             } else {
                 link_->abort(incomplete_);
+                link_lost_ = true;
             }
         } catch (const Cancelled&) {
             incomplete_ += not_collected;
             link_->abort(incomplete_);
+            link_lost_ = true;
         } catch (const std::exception& e) {
+            link_lost_ = true;
             // The connection broke after the traffic: the receiver keeps its
             // last results, so ask again on a new connection once.
             log::warn(std::string("no results on the control connection: ") + e.what() + "; reconnecting");
@@ -248,7 +278,7 @@ void TestRun::collect_round_trip() {
     if (rx_ && record_.receiver && record_.receiver->test_action == "tx") {
         const double drain_s = rx_->drain(gen.sent_packets);
         gen.round_trip = rx_->report(gen.flows);
-        const PortCounters pc = port_->counters();
+        const PortCounters pc = port_.counters();
         gen.round_trip->port_imissed = pc.imissed;
         gen.round_trip->port_ierrors = pc.ierrors;
         gen.round_trip->port_rx_nombuf = pc.rx_nombuf;
@@ -267,7 +297,7 @@ int TestRun::finish() {
     collect_receiver();
     collect_round_trip();
     status_.modify([](StatusSnapshot& st) { st.state = "done"; });
-    port_->close();
+    if (!trial_) port_.close();
 
     record_.ended_at = now_iso8601();
     record_.status = incomplete_.empty() ? "complete" : "incomplete";
@@ -278,9 +308,11 @@ int TestRun::finish() {
         log::error(e.what());
         return 1;
     }
-    print_summary();
-    std::fflush(stdout);
-    log::close_file();
+    if (!trial_) {
+        print_summary();
+        std::fflush(stdout);
+        log::close_file();
+    }
     return incomplete_.empty() ? 0 : 1;
 }
 

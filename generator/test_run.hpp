@@ -45,11 +45,35 @@ struct RunSignals {
     static const char* name(int signo);
 };
 
+// What a trial of a session (trial_session.hpp) borrows from it: the
+// control connection and the clock offset, which stay up across trials,
+// its own test id and the directory the session made for it.  A trial
+// prints nothing of its own and leaves the port open.
+struct TrialContext {
+    ReceiverLink* link = nullptr;   // nullptr: uncoordinated
+    ClockOffset clock;
+    uint16_t test_id = 0;
+    std::string dir;
+};
+
+// mDNS discovery of xdp-recv (unless the config turns it off, the test is
+// uncoordinated or --dst-ip was given): sets the config's receiver address;
+// true when it looked.  Throws std::runtime_error when none answered.
+bool find_receiver(RunSetup& setup);
+void log_clock_offset(const ClockOffset& clock);
+void log_tsc_calibration(const TscCalibration& cal);
+
 class TestRun {
 public:
-    TestRun(RunSetup setup, std::unique_ptr<Port> port, TxPlan plan, std::vector<unsigned> lcores,
-            const TscCalibration& tsc_cal, bool filter_supplied);
+    // The port is the caller's: it stays open for the next trial and is
+    // closed by finish() of a single test.  trial: nullptr for a single test.
+    TestRun(RunSetup setup, Port& port, TxPlan plan, std::vector<unsigned> lcores,
+            const TscCalibration& tsc_cal, bool filter_supplied, const TrialContext* trial = nullptr);
     int execute();
+    // After execute(): what the run recorded (results.json's content) and
+    // whether the control connection broke during it.
+    const TestRecord& record() const { return record_; }
+    bool link_lost() const { return link_lost_; }
 
 private:
     // Each TX lcore's scheduler statistics at its start (thread_sched.hpp):
@@ -75,7 +99,7 @@ private:
 
     RunSetup setup_;
     TestConfig& cfg_;
-    std::unique_ptr<Port> port_;
+    Port& port_;
     TxPlan plan_;
     std::vector<unsigned> lcores_;
     TscCalibration tsc_cal_;
@@ -85,7 +109,11 @@ private:
     TestRecord record_;
     TscDriftMonitor drift_;
     uint64_t epoch_tsc_ = 0, epoch_tai_ns_ = 0;
-    std::unique_ptr<ReceiverLink> link_;
+    const TrialContext* trial_;
+    // The control connection: a single test's own, or the session's.
+    std::unique_ptr<ReceiverLink> own_link_;
+    ReceiverLink* link_ = nullptr;
+    bool link_lost_ = false;
     std::array<uint8_t, 6> dst_mac_{};
     SharedStatus status_;
     std::optional<StatusServer> http_;

@@ -314,6 +314,8 @@ uint64_t frame_bits(uint32_t frame_len, const std::string& layer) {
     return (uint64_t{frame_len} + (layer == "l2" ? 4u : 24u)) * 8u;
 }
 
+bool set_rate_text(TestConfig& cfg, const std::string& text) { return parse_rate_text(text, cfg); }
+
 void resolve_rate(TestConfig& cfg, std::optional<uint64_t> link) {
     constexpr const char* kKey = "traffic_config.packet_rate";
     if (cfg.rate_max) return;

@@ -267,6 +267,9 @@ double mean_frame_size(const TestConfig& cfg);
 // rate is an error, other rates are not checked).  Throws ConfigError
 // naming traffic_config.packet_rate.
 void resolve_rate(TestConfig& cfg, std::optional<uint64_t> link_speed_mbps);
+// A rate as --rate takes it ("max", "40%", "2Gbps", "1Mpps", "10000") into
+// cfg's rate fields, unresolved; false when the text is none of these.
+bool set_rate_text(TestConfig& cfg, const std::string& text);
 
 // Helpers shared by validation and the packet builder.
 bool parse_ipv4(const std::string& text, uint32_t& host_order_out);

@@ -84,7 +84,7 @@ TEST(PeerLoss, GeneratorDeclaresASilentReceiverLostAfterTheConstant) {
     Clock::duration after{};
     {
         ebt::ReceiverLink link(cfg, std::nullopt);
-        link.configure(0x1234, 0, std::nullopt);
+        link.configure(0x1234, 0, std::nullopt, cfg);
         link.start();
         const auto started = Clock::now();
         // Bounded: the loss must come within one heartbeat interval after
