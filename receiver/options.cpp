@@ -37,7 +37,7 @@ std::vector<cli::OptionSpec> option_table() {
         {"test-action", true, "ACTION",
          "drop | pass | tx: what test packets get after counting (default drop;\n"
          "tx reflects them to the sender: MACs, IPs, ports swapped, XDP_TX)"},
-        {"once", false, "", "serve one test, then exit (status 0 if it completed)"},
+        {"once", false, "", "serve one control connection (one test, or one session of trials), then\nexit (status 0 if every test completed)"},
         {"no-coordination", false, "",
          "count on its own, without dpdk-gen: traffic from any generator,\n"
          "test packets of any test id; writes DIR/receiver/test_.../"},
