@@ -152,6 +152,8 @@ std::optional<TrialOptions> parse_trial_options(const cli::Parsed& args, const T
         if (const auto* v = args.value("search-max-load")) {
             resolve_load_pps("search-max-load", *v, cfg, std::nullopt);
             t.max_load = *v;
+        } else if (const auto* r = args.value("rate"); r && *r != "max") {
+            t.max_load = *r;  // --rate was checked as a rate by the config flags
         }
         if (const auto* v = args.value("search-min-load")) {
             resolve_load_pps("search-min-load", *v, cfg, std::nullopt);

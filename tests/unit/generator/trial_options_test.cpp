@@ -17,6 +17,7 @@ cli::Parsed parsed(std::vector<std::string> args) {
     std::vector<char*> argv{const_cast<char*>("dpdk-gen")};
     for (auto& a : args) argv.push_back(a.data());
     std::vector<cli::OptionSpec> specs = trial_option_specs();
+    specs.push_back({"rate", true});  // dpdk-gen's, from the config flags
     return cli::parse(static_cast<int>(argv.size()), argv.data(), specs);
 }
 
@@ -53,6 +54,16 @@ TEST(TrialOptions, SearchTakesThePresetsGoals) {
     EXPECT_DOUBLE_EQ(t->goals[1].loss_ratio, 0.005);
     EXPECT_DOUBLE_EQ(t->warmup_s, 1);
     EXPECT_DOUBLE_EQ(t->latency_trial_s, 10);
+}
+
+TEST(TrialOptions, SearchMaxLoadDefaultsToTheRate) {
+    EXPECT_EQ(parse_trial_options(parsed({"--search", "rfc2544", "--rate", "2Mpps"}), TestConfig{})->max_load, "2Mpps");
+    EXPECT_FALSE(parse_trial_options(parsed({"--search", "rfc2544", "--rate", "max"}), TestConfig{})->max_load);
+    EXPECT_FALSE(parse_trial_options(parsed({"--search", "rfc2544"}), TestConfig{})->max_load);  // then 100% of the link
+    EXPECT_EQ(parse_trial_options(parsed({"--search", "rfc2544", "--rate", "2Mpps", "--search-max-load", "40%"}),
+                                  TestConfig{})
+                  ->max_load,
+              "40%");
 }
 
 TEST(TrialOptions, EachBadFlagIsNamed) {
