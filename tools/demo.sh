@@ -189,5 +189,5 @@ if command -v gnuplot >/dev/null 2>&1; then
     echo "demo: tools/plot/timeseries.py failed (exit $ts_rc): no time-series plot" >&2
   fi
 else
-  echo "  time series not drawn: gnuplot not found (apt-get install gnuplot-nox, then tools/plot/timeseries.py $dir)"
+  echo "  time series not drawn: gnuplot not found (apt-get install gnuplot-nox, then tools/plot/timeseries.py $(realpath -m -- "$dir"))"
 fi
