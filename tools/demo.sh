@@ -3,7 +3,8 @@
 # builds, brings up the two-namespace testbed, runs xdp-recv in the
 # destination namespace and dpdk-gen (net_af_packet on the veth) in the
 # source namespace with the quick_test preset shortened to 10 s, prints the
-# summary and the results paths, and tears the testbed down.
+# summary and the results paths, draws the test against time
+# (tools/plot/timeseries.py, when gnuplot is there), and tears the testbed down.
 #
 #   tools/demo.sh [dpdk-gen options...]     (as root, or with sudo)
 #
@@ -177,3 +178,16 @@ rm -rf "$LOGDIR"
 result_show "$dir"
 echo "  results     $(realpath -m -- "$dir")"
 [[ -z "$rdir" ]] || echo "  receiver    $(realpath -m -- "$rdir")"
+# The test against time, also linked from results.md; an extra, so a missing
+# gnuplot or a failed plot never fails the demo.
+if command -v gnuplot >/dev/null 2>&1; then
+  ts_rc=0
+  "$HX_PY" "$ROOT/tools/plot/timeseries.py" "$dir" >/dev/null || ts_rc=$?
+  if ((ts_rc == 0)); then
+    echo "  time series $(realpath -m -- "$dir")/timeseries.svg (and .png; in results.md)"
+  else
+    echo "demo: tools/plot/timeseries.py failed (exit $ts_rc): no time-series plot" >&2
+  fi
+else
+  echo "  time series not drawn: gnuplot not found (apt-get install gnuplot-nox, then tools/plot/timeseries.py $(realpath -m -- "$dir"))"
+fi
