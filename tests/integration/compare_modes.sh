@@ -5,8 +5,10 @@
 #   1. bad flags: --mode with --modes, a bad --modes list, a bad
 #      --receiver-mode, and compare-modes.sh's own: exit 2, one line naming
 #      the flag;
-#   2. tools/compare-modes.sh --loads 5kpps,20kpps --trial-duration 2 against
-#      one xdp-recv --modes xdp,baseline: both summaries valid against the
+#   2. --check-only checks each served mode's needs (XDP rows, the
+#      baseline row); tools/compare-modes.sh --loads 5kpps,20kpps
+#      --trial-duration 2 against one xdp-recv --modes xdp,baseline: both
+#      summaries valid against the
 #      schema, every trial's receiver report in the mode its run asked for,
 #      compare.json with both modes at each load and the ratios equal to the
 #      figures' quotient (the figures equal to the trials' results.json),
@@ -44,6 +46,21 @@ expect_exit2 "--trial-duration" "$COMPARE" --loads 5kpps --trial-duration 0 --vd
 
 testbed_up
 GEN=(ip netns exec "$SRC_NS" "$DPDK_GEN" "${HX_EAL[@]}")
+
+# --check-only checks what each served mode needs: XDP rows for xdp, the
+# baseline row for baseline.
+check_rows() {  # check_rows MODES: the check table's items, one line
+  ip netns exec "$DST_NS" "$XDP_RECV" --interface "$DST_IF" --modes "$1" --check-only >"$WORK/check.out" 2>&1 \
+    || { cat "$WORK/check.out" >&2; fail "--check-only --modes $1 failed"; }
+  awk 'NR > 1 { printf "%s ", $1 }' "$WORK/check.out"
+}
+rows=$(check_rows xdp,baseline)
+[[ $rows == *"XDP "*"bpf_link "*"baseline "* ]] || fail "--check-only --modes xdp,baseline rows: $rows"
+rows=$(check_rows baseline)
+[[ $rows == *"baseline "* && $rows != *"XDP "* && $rows != *"bpf_link "* ]] || fail "--check-only --modes baseline rows: $rows"
+rows=$(check_rows xdp)
+[[ $rows == *"bpf_link "* && $rows != *"baseline "* ]] || fail "--check-only --modes xdp rows: $rows"
+assert_no_xdp
 
 # --- 2. both modes, one receiver, one command ---
 hx_start_receiver "$WORK/recv.out" 8080 --results-dir "$WORK/recv" --modes xdp,baseline \
