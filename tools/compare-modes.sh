@@ -80,11 +80,16 @@ if ((${#runs[@]} == 2)); then
   rc=0
   "$TR_PY" "$TR_ROOT/tools/compare_modes.py" --out "$out" --loads "$loads" \
     "$out/xdp/run" "$out/baseline/run" >&2 || rc=$?
-  # Its exit 2 is a summary or results file it could not use: not this
-  # script's input, so a failed comparison (1).
-  if ((rc != 0)); then
+  # Its exit 1: written, a trial missing or incomplete; 2: a summary or
+  # results file it could not use (not this script's input: also 1 here).
+  if ((rc == 1)); then
+    echo "$TR_SELF: compared, but a trial is missing or incomplete: $out/compare.md" >&2
+    TR_STATUS=1
+  elif ((rc != 0)); then
     echo "$TR_SELF: the comparison failed (tools/compare_modes.py exit $rc)" >&2
     TR_STATUS=1
+  else
+    echo "$TR_SELF: comparison: $out/compare.md" >&2
   fi
 else
   echo "$TR_SELF: no comparison: a run has no summary" >&2

@@ -16,7 +16,9 @@
 #   3. no request: the receiver's first mode (--modes baseline,xdp: baseline);
 #   4. a request for a mode not served (--receiver-mode baseline against
 #      --modes xdp): refused before the test, dpdk-gen exits 1 naming the
-#      mode and the served list, the receiver logs it and writes nothing.
+#      mode and the served list, the receiver logs it and writes nothing;
+#   5. the same through tools/compare-modes.sh: exit 1, the refusal in its
+#      output, the xdp run compared and the baseline's figures missing.
 source "$(dirname "$0")/lib.sh"
 
 SUMMARY_SCHEMA="$EBT_SOURCE_DIR/schema/summary.schema.json"
@@ -182,6 +184,29 @@ RECV_PID=""
 [[ $rc -eq 1 ]] || fail "xdp-recv --once after a refused test: exit $rc, expected 1"
 grep -q "baseline is not served by this receiver (it serves xdp" "$WORK/recv.out" || fail "xdp-recv did not log the refusal"
 [[ ! -e "$WORK/recv/receiver" ]] || fail "xdp-recv wrote results for a refused test"
+assert_no_xdp
+
+# --- 5. the same through tools/compare-modes.sh: exit 1, the refusal shown,
+# the xdp figures compared and the baseline's missing ---
+hx_start_receiver "$WORK/recv5.out" 8080 --results-dir "$WORK/recv5" --modes xdp || fail "xdp-recv not listening"
+rc=0
+EBT_DPDK_GEN="${GEN[*]}" "$COMPARE" --loads 5kpps --trial-duration 2 --out "$WORK/cmp5" \
+  --vdev "net_af_packet0,iface=$SRC_IF" -- --dst-ip "$DST_IP" --size 60 --results-dir "$WORK/gen5" \
+  >"$WORK/cmp5.out" 2>"$WORK/cmp5.err" || rc=$?
+kill -TERM "$RECV_PID"
+wait "$RECV_PID" || true   # its last session was refused: exit 1
+RECV_PID=""
+[[ $rc -eq 1 ]] || { cat "$WORK/cmp5.err" >&2; fail "compare-modes.sh against --modes xdp: exit $rc, expected 1"; }
+grep -q "baseline is not served by this receiver (it serves xdp" "$WORK/cmp5.err" \
+  || { cat "$WORK/cmp5.err" >&2; fail "compare-modes.sh did not show the refusal"; }
+$PY - "$WORK/cmp5/compare.json" <<'EOF5' || fail "compare.json after a refused mode"
+import json, sys
+c = json.load(open(sys.argv[1]))
+row = c["rows"][0]
+assert row["xdp"] is not None and row["xdp"]["receiver_mode"] == "xdp", row["xdp"]
+assert row["baseline"] is None, row["baseline"]
+assert c["modes"]["baseline"]["status"] == "incomplete" and c["modes"]["baseline"]["trials"] == 0, c["modes"]
+EOF5
 assert_no_xdp
 
 echo "PASS baseline vs XDP: one receiver, the mode per test, compared in one command; a mode not served refused"
