@@ -15,7 +15,6 @@
 #include "json_text.hpp"
 #include "log.hpp"
 #include "options.hpp"
-#include "receive_modes.hpp"
 #include "standalone.hpp"
 #include "system_check.hpp"
 
@@ -68,7 +67,5 @@ int main(int argc, char** argv) {
     if (cl.no_coordination)
         return ebt::serve_standalone(cl.standalone, cl.server.listen_address, cl.server.control_port, checks);
     cl.server.checks = checks;
-    ebt::log::info("receive modes served: " + ebt::modes_text(cl.server.modes) + " (default " +
-                   ebt::to_string(cl.server.default_mode()) + ")");
     return ebt::serve_coordinated(cl.server, cl.config.discovery);
 }
