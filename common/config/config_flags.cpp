@@ -71,8 +71,9 @@ const std::vector<FlagDef>& flags() {
          "it serves HTTP /health /status /metrics too (with --no-coordination,\n"
          "only those)"},
         {"receiver-mode", "network_config.dst_machine.receiver_mode", &ConfigOverrides::receiver_mode, "MODE",
-         "xdp | baseline: how xdp-recv counts this test ({key};\n"
-         "default: the receiver's first --modes); it refuses a mode it does not serve",
+         "xdp | baseline: how xdp-recv counts this test\n"
+         "({key}; default: the receiver's\n"
+         "first --modes); a mode it does not serve is refused",
          nullptr},
     };
     return table;
