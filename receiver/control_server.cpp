@@ -13,6 +13,7 @@
 #include "discovery.hpp"
 #include "http_endpoint.hpp"
 #include "log.hpp"
+#include "receive_modes.hpp"
 
 namespace ebt {
 
@@ -39,6 +40,8 @@ ReceiverServer::ReceiverServer(asio::io_context& io, const ReceiverOptions& opti
     });
     log::info("listening for dpdk-gen on " + options_.listen_address + ":" + std::to_string(options_.control_port) +
               " (interface " + options_.interface + "; HTTP /health /status /metrics on the same port)");
+    log::info("receive modes served: " + modes_text(options_.modes) + " (default " +
+              to_string(options_.default_mode()) + "; a test may ask for any of them)");
     if (options_.token)
         log::info("control connections must authenticate (HMAC-SHA256 with the shared secret)");
     else

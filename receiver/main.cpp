@@ -22,8 +22,9 @@ namespace {
 
 // The checks that must pass before anything else exists; a failure is one
 // error line and kExitEnvironment.  The others are warnings.
-bool environment_ok(const std::string& interface, ebt::XdpMode mode, std::vector<ebt::CheckRow>& rows) {
-    rows = ebt::run_system_checks(interface, mode);
+bool environment_ok(const std::string& interface, ebt::XdpMode mode, const std::vector<ebt::ReceiveMode>& served,
+                    std::vector<ebt::CheckRow>& rows) {
+    rows = ebt::run_system_checks(interface, mode, served);
     if (const auto* bad = ebt::first_blocking_failure(rows)) {
         std::cerr << "xdp-recv: error: " << bad->item << ": " << bad->detail << "\n";
         return false;
@@ -56,12 +57,12 @@ int main(int argc, char** argv) {
     const std::string& interface = cl.server.interface;
 
     if (cl.check_only) {
-        const auto rows = ebt::run_system_checks(interface, cl.server.xdp_mode);
+        const auto rows = ebt::run_system_checks(interface, cl.server.xdp_mode, cl.server.modes);
         ebt::print_check_table(std::cout, rows);
         return ebt::all_ok(rows) ? 0 : 1;
     }
     std::vector<ebt::CheckRow> checks;
-    if (!environment_ok(interface, cl.server.xdp_mode, checks)) return ebt::kExitEnvironment;
+    if (!environment_ok(interface, cl.server.xdp_mode, cl.server.modes, checks)) return ebt::kExitEnvironment;
 
     if (cl.no_coordination)
         return ebt::serve_standalone(cl.standalone, cl.server.listen_address, cl.server.control_port, checks);

@@ -8,9 +8,9 @@
 
 namespace ebt {
 
-ReceivePathConfig receive_path_config(const ReceiveSettings& s) {
+ReceivePathConfig receive_path_config(const ReceiveSettings& s, ReceiveMode mode) {
     ReceivePathConfig pc;
-    pc.mode = s.mode;
+    pc.mode = mode;
     pc.interface = s.interface;
     pc.xdp_mode = s.xdp_mode;
     pc.counting.action = s.action;

@@ -8,6 +8,7 @@
 // with xdp-recv.log in it, is ReceiverResultsDir.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -30,14 +31,20 @@ struct ReceiveSettings {
     XdpMode xdp_mode = XdpMode::Auto;
     std::string results_dir = "./results";
     TestAction action = TestAction::Drop;   // --test-action
-    ReceiveMode mode = ReceiveMode::Xdp;    // --mode; baseline: UDP sockets on dst_machine.ip:dst_port
+    // --modes (or --mode): the modes served, the default first; a test asks
+    // for one (receive_modes.hpp).  baseline: UDP sockets on dst_machine.ip:dst_port
+    std::vector<ReceiveMode> modes{ReceiveMode::Xdp};
     unsigned recv_threads = 1;              // --recv-threads (baseline)
     std::size_t max_flow_labels = 64;       // /metrics per-flow series
+
+    ReceiveMode default_mode() const { return modes.front(); }
+    bool serves(ReceiveMode m) const { return std::find(modes.begin(), modes.end(), m) != modes.end(); }
 };
 
-// The receive path's settings from them; the caller adds what is counted
-// (test id, flows, epoch, clock offset, foreign packets).
-ReceivePathConfig receive_path_config(const ReceiveSettings& s);
+// The receive path's settings from them, in `mode` (one of s.modes); the
+// caller adds what is counted (test id, flows, epoch, clock offset, foreign
+// packets).
+ReceivePathConfig receive_path_config(const ReceiveSettings& s, ReceiveMode mode);
 
 // Seconds as a steady-clock duration.
 inline std::chrono::steady_clock::duration seconds_duration(double s) {

@@ -10,6 +10,7 @@
 #include "auth.hpp"
 #include "baseline_receiver.hpp"
 #include "cli.hpp"
+#include "receive_modes.hpp"
 
 namespace ebt {
 
@@ -24,10 +25,15 @@ std::vector<cli::OptionSpec> option_table() {
         {"config", true, "FILE", "YAML configuration (every key: config.yaml and docs/config.md)"},
         key("interface"),
         {"mode", true, "MODE",
-         "xdp | baseline (default xdp).  baseline: no XDP program; a userspace\n"
-         "receiver (recvmmsg, one UDP socket per thread with SO_REUSEPORT on the\n"
-         "test's dst_machine.ip and dst_port) with the same accounting, to compare"},
-        {"recv-threads", true, "N", "with --mode baseline: receive threads (default: the CPU count)"},
+         "xdp | baseline (default xdp): the one mode served (--modes MODE).\n"
+         "baseline: no XDP program; a userspace receiver (recvmmsg, one UDP\n"
+         "socket per thread with SO_REUSEPORT on the test's dst_machine.ip and\n"
+         "dst_port) with the same accounting, to compare"},
+        {"modes", true, "LIST",
+         "the modes served, e.g. xdp,baseline: each test gets the one dpdk-gen\n"
+         "asks for (--receiver-mode), the first when it asks for none; a mode\n"
+         "not listed is refused.  --no-coordination uses the first"},
+        {"recv-threads", true, "N", "when baseline is served: receive threads (default: the CPU count)"},
         key("xdp-mode"),
         {"listen", true, "ADDR",
          "address to accept dpdk-gen on (default 0.0.0.0; with --no-coordination,\n"
@@ -62,13 +68,25 @@ TestConfig config_from_flags(const cli::Parsed& args) {
     return resolve_config(config_file ? *config_file : "", "", overrides_from(args, Program::Receiver));
 }
 
+// The modes served: --modes LIST, or --mode M (= --modes M), or xdp.
+std::vector<ReceiveMode> served_modes(const cli::Parsed& args) {
+    const auto* one = args.value("mode");
+    const auto* list = args.value("modes");
+    if (one && list) throw ConfigError("--mode and --modes: give one (--mode M is --modes M)");
+    if (list) return parse_receive_modes("modes", *list);
+    if (one) return {parse_flag_choice("mode", *one, {"xdp", "baseline"}) == 0 ? ReceiveMode::Xdp : ReceiveMode::Baseline};
+    return {ReceiveMode::Xdp};
+}
+
 // Flags that apply to one mode only.
-void check_flag_combinations(const cli::Parsed& args, ReceiveMode mode) {
-    if (mode == ReceiveMode::Baseline)
+void check_flag_combinations(const cli::Parsed& args, const ReceiveSettings& s) {
+    // They shape what the XDP program does; a baseline test could not honour them.
+    if (s.serves(ReceiveMode::Baseline))
         for (const char* f : {"test-action", "foreign-action", "foreign-tuples"})
             if (args.value(f))
-                throw ConfigError(std::string("--") + f + ": only with --mode xdp (the baseline's sockets "
-                                  "receive only the test's UDP port; the kernel consumes the packets)");
+                throw ConfigError(std::string("--") + f + ": only when xdp is the only mode served (the "
+                                  "baseline's sockets receive only the test's UDP port; the kernel consumes "
+                                  "the packets)");
     if (!args.has("no-coordination"))
         for (const char* f : {"duration", "name", "foreign-action", "foreign-tuples"})
             if (args.value(f))
@@ -100,13 +118,13 @@ RecvCommandLine parse_recv_options(int argc, char** argv) {
         static constexpr TestAction kActions[] = {TestAction::Drop, TestAction::Pass, TestAction::Tx};
         s.action = kActions[parse_flag_choice("test-action", *a, {"drop", "pass", "tx"})];
     }
-    if (const auto* m = args.value("mode"))
-        s.mode = parse_flag_choice("mode", *m, {"xdp", "baseline"}) == 0 ? ReceiveMode::Xdp : ReceiveMode::Baseline;
+    s.modes = served_modes(args);
     if (const auto* n = args.value("recv-threads")) {
-        if (s.mode != ReceiveMode::Baseline) throw ConfigError("--recv-threads: only with --mode baseline");
+        if (!s.serves(ReceiveMode::Baseline))
+            throw ConfigError("--recv-threads: only when baseline is served (--mode baseline, or --modes listing it)");
         s.recv_threads = static_cast<unsigned>(parse_flag_uint("recv-threads", *n, 1, kMaxBaselineThreads, 4));
     }
-    check_flag_combinations(args, s.mode);
+    check_flag_combinations(args, s);
     StandaloneOptions& st = cl.standalone;
     if (const auto* d = args.value("duration")) st.duration_s = parse_flag_seconds("duration", *d, 1e7);
     if (const auto* a = args.value("foreign-action"))
@@ -131,7 +149,7 @@ RecvCommandLine parse_recv_options(int argc, char** argv) {
     cl.server.once = args.has("once");
     static_cast<ReceiveSettings&>(st) = s;
     st.config = cl.config;
-    st.config.name = standalone_test_name(cl.config, args.value("name") != nullptr, s.mode);
+    st.config.name = standalone_test_name(cl.config, args.value("name") != nullptr, s.default_mode());
     return cl;
 }
 

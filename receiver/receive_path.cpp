@@ -150,9 +150,9 @@ CounterSample ReceiverSampler::take(const ReceivePath& path, double t_s, const C
 void set_baseline_target(ReceivePathConfig& pc, const TestConfig& cfg) {
     const FlowSpecConfig spec = resolved_flow_spec(cfg);
     if (spec.dst_ip.count != 1 || spec.dst_port.count != 1)
-        throw ConfigError("traffic_config.flow_spec: --mode baseline receives on one destination address and "
-                          "port; this test sends to " + std::to_string(spec.dst_ip.count) + " addresses x " +
-                          std::to_string(spec.dst_port.count) + " ports (use --mode xdp)");
+        throw ConfigError("traffic_config.flow_spec: receive mode baseline receives on one destination address "
+                          "and port; this test sends to " + std::to_string(spec.dst_ip.count) + " addresses x " +
+                          std::to_string(spec.dst_port.count) + " ports (use receive mode xdp)");
     pc.address = spec.dst_ip.start;
     pc.port = spec.dst_port.start;
     pc.vlan_bytes = cfg.vlan ? 4 : 0;

@@ -12,6 +12,7 @@
 
 #include "auth.hpp"
 #include "log.hpp"
+#include "receive_modes.hpp"
 #include "results.hpp"
 #include "timestamp.hpp"
 
@@ -273,6 +274,15 @@ std::optional<proto::Configure> ReceiverSession::await_next_trial(uint16_t previ
 
 SessionOutcome ReceiverSession::run_test(const proto::Configure& conf) {
     const ReceiveSettings& settings = shared_.settings;
+    // The mode this test asked for (network_config.dst_machine.receiver_mode),
+    // else ours; one we do not serve is refused before anything is opened or
+    // shown.
+    const ModeSelection mode = select_receive_mode(settings.modes, conf.config.dst_machine.receiver_mode);
+    if (!mode.mode) {
+        refuse("bad_request", "test " + std::to_string(conf.test_id) + ": " + mode.refusal);  // logs it too
+        return SessionOutcome::Incomplete;
+    }
+
     shared_.running_test_id = conf.test_id == 0 ? 1 : conf.test_id;
     shared_.status.modify([&](StatusSnapshot& st) {
         st.test_id = conf.test_id;
@@ -299,7 +309,7 @@ SessionOutcome ReceiverSession::run_test(const proto::Configure& conf) {
     // Load and attach (or, in baseline mode, bind the sockets) for this test only.
     std::optional<Measurement> m;
     try {
-        ReceivePathConfig pc = receive_path_config(settings);
+        ReceivePathConfig pc = receive_path_config(settings, *mode.mode);
         pc.counting.test_id = conf.test_id;
         pc.counting.flows = conf.config.flows;
         pc.counting.epoch_tai_ns = conf.epoch_tai_ns;
@@ -314,7 +324,9 @@ SessionOutcome ReceiverSession::run_test(const proto::Configure& conf) {
         }
         return SessionOutcome::Incomplete;
     }
-    m->announce("test " + std::to_string(conf.test_id) + " '" + conf.test_name + "': ", "");
+    m->announce("test " + std::to_string(conf.test_id) + " '" + conf.test_name + "': ",
+                std::string(" (receive mode ") + to_string(*mode.mode) +
+                    (mode.requested ? ", as the generator asked)" : ", this receiver's default)"));
     const ReceiverResultsDir dir(settings.results_dir, identity);
 
     ReceiverReport report;

@@ -44,7 +44,8 @@ int run_standalone(const StandaloneOptions& o, const std::atomic<bool>& stop, Sh
     if (o.duration_s) identity.config.duration_s = *o.duration_s;
     identity.started_at = now_iso8601();
 
-    ReceivePathConfig pc = receive_path_config(o);
+    // No generator asks for a mode here: the default (first) one counts.
+    ReceivePathConfig pc = receive_path_config(o, o.default_mode());
     pc.counting.test_id = 0;
     pc.counting.flows = EBT_MAX_FLOWS;
     pc.counting.any_test_id = true;

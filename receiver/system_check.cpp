@@ -1,6 +1,7 @@
 // See system_check.hpp.
 #include "system_check.hpp"
 
+#include "baseline_receiver.hpp"
 #include "bpf_stats.hpp"
 
 #include <algorithm>
@@ -144,6 +145,24 @@ void check_xdp(const std::string& ifname, XdpMode mode, std::vector<CheckRow>& r
     }
 }
 
+// The baseline's sockets with its options, on a free port (the test's
+// address and port come with each test); the receiver's own code opens them.
+CheckRow check_baseline() {
+    try {
+        BaselineConfig bc;
+        bc.address = "0.0.0.0";
+        bc.port = 0;
+        const BaselineReceiver probe(bc);
+        return {"baseline", true,
+                "UDP sockets with SO_REUSEPORT, SO_TIMESTAMPNS and SO_RXQ_OVFL open and bind; arrival " +
+                    (probe.tai_offset_s() >= 0
+                         ? "on CLOCK_TAI through the kernel's TAI offset (" + std::to_string(probe.tai_offset_s()) + " s)"
+                         : std::string("read on CLOCK_TAI after recvmmsg (the kernel's TAI offset is unknown)"))};
+    } catch (const std::exception& e) {
+        return {"baseline", false, e.what()};
+    }
+}
+
 CheckRow check_bpf_stats() {
     BpfStatsEnabler stats;
     if (!stats.ok()) return {"BPF stats", false, stats.error() + " (per-packet program cost will not be reported)"};
@@ -194,7 +213,9 @@ std::string interface_driver(const std::string& ifname) {
     return info.driver;
 }
 
-std::vector<CheckRow> run_system_checks(const std::string& ifname, XdpMode mode) {
+std::vector<CheckRow> run_system_checks(const std::string& ifname, XdpMode mode,
+                                        const std::vector<ReceiveMode>& served) {
+    const auto serves = [&](ReceiveMode m) { return std::find(served.begin(), served.end(), m) != served.end(); };
     std::vector<CheckRow> rows;
     rows.push_back(check_kernel());
     rows.push_back(check_btf());
@@ -207,11 +228,14 @@ std::vector<CheckRow> run_system_checks(const std::string& ifname, XdpMode mode)
         rows.push_back({"driver", true, drv.empty() ? "unknown (ETHTOOL_GDRVINFO not answered)" : drv});
         rows.push_back(check_queues(ifname));
     }
-    rows.push_back(check_bpf_stats());
-    if (exists)
-        check_xdp(ifname, mode, rows);
-    else
-        rows.push_back({"XDP mode", false, "not tried: interface '" + ifname + "' not found"});
+    if (serves(ReceiveMode::Xdp)) {
+        rows.push_back(check_bpf_stats());
+        if (exists)
+            check_xdp(ifname, mode, rows);
+        else
+            rows.push_back({"XDP mode", false, "not tried: interface '" + ifname + "' not found"});
+    }
+    if (serves(ReceiveMode::Baseline)) rows.push_back(check_baseline());
     return rows;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "receive_path.hpp"
 #include "xdp_program.hpp"
 
 namespace ebt {
@@ -40,8 +41,14 @@ struct CheckRow {
 //   bpf_link      that attach went through a bpf_link
 //   native XDP    whether the driver takes native mode (FAIL only when
 //                 native was demanded; auto falls back to generic)
-// Never throws for a failing check; the failure is the row.
-std::vector<CheckRow> run_system_checks(const std::string& ifname, XdpMode mode);
+//   baseline      UDP sockets as the baseline opens them (SO_REUSEPORT,
+//                 SO_TIMESTAMPNS, SO_RXQ_OVFL, bound to a free port on the
+//                 wildcard address), and whether arrival maps to CLOCK_TAI
+// `served`: the receive modes (--modes).  BPF stats and the three XDP rows
+// are xdp's needs, the baseline row baseline's: each only when its mode is
+// served.  Never throws for a failing check; the failure is the row.
+std::vector<CheckRow> run_system_checks(const std::string& ifname, XdpMode mode,
+                                        const std::vector<ReceiveMode>& served = {ReceiveMode::Xdp});
 
 // Aligned table: item | OK/FAIL | detail, one row per line.
 void print_check_table(std::ostream& os, const std::vector<CheckRow>& rows);

@@ -35,6 +35,8 @@ struct MachineConfig {
     std::string mac;         // "" = learn it (dst: from the receiver's ready message)
     uint16_t control_port = 8080;
     std::string ipv6;        // IPv6 address for traffic_config.ip_version 6, validated
+    std::string receiver_mode;  // dst_machine only: "" (the receiver's default) | xdp | baseline:
+                                // how xdp-recv counts this test (it must serve that mode)
 };
 
 // traffic_config.flow_spec (pktgen's range mode): one range per field, values
@@ -141,8 +143,8 @@ struct TestConfig {
 
     // network_config
     // IPv6 defaults: the benchmarking prefix 2001:2::/48 (RFC 5180).
-    MachineConfig src_machine{"198.18.0.1", "", "", 8080, "2001:2::1"};
-    MachineConfig dst_machine{"198.18.0.2", "eth0", "", 8080, "2001:2::2"};
+    MachineConfig src_machine{"198.18.0.1", "", "", 8080, "2001:2::1", ""};
+    MachineConfig dst_machine{"198.18.0.2", "eth0", "", 8080, "2001:2::2", ""};
     std::string xdp_mode = "auto";   // auto | native | generic
     DiscoveryConfig discovery;
 
@@ -172,6 +174,7 @@ struct ConfigOverrides {
     std::optional<std::string> listen;        // dst_machine.ip (no program maps it: xdp-recv's --listen
                                               // is its bind address)
     std::optional<std::string> control_port;  // both sides: dst_machine.control_port
+    std::optional<std::string> receiver_mode; // generator side: dst_machine.receiver_mode
 };
 
 // ---------------------------------------------------------------- command-line flags
@@ -191,7 +194,7 @@ enum class Program { Generator, Receiver };
 // The config-key flags `program` takes (each sets one config key, checked
 // as the key is), with their metavar and help text, in --help order:
 //   dpdk-gen: dst-ip dst-mac rate duration size flows threads name
-//             results-dir control-port
+//             results-dir control-port receiver-mode
 //   xdp-recv: interface xdp-mode control-port results-dir name
 // Append them to the program's own OptionSpecs for cli::parse and
 // cli::help_text.

@@ -55,7 +55,7 @@ const std::vector<FlagDef>& flags() {
         {"name", "test_config.name", &ConfigOverrides::name, "NAME", "test name (results directory suffix)",
          "with --no-coordination: test name (results directory suffix; default\n"
          "test_config.name when the config sets one, else standalone_xdp or\n"
-         "standalone_baseline after --mode)"},
+         "standalone_baseline after the mode: --mode, or the first of --modes)"},
         {"results-dir", "test_config.results_dir", &ConfigOverrides::results_dir, "DIR",
          "results root (default {default})",
          "results root (default {default}; this side writes DIR/receiver/...)"},
@@ -70,6 +70,11 @@ const std::vector<FlagDef>& flags() {
          "TCP control port ({key}, default {default});\n"
          "it serves HTTP /health /status /metrics too (with --no-coordination,\n"
          "only those)"},
+        {"receiver-mode", "network_config.dst_machine.receiver_mode", &ConfigOverrides::receiver_mode, "MODE",
+         "xdp | baseline: how xdp-recv counts this test\n"
+         "({key}; default: the receiver's\n"
+         "first --modes); a mode it does not serve is refused",
+         nullptr},
     };
     return table;
 }

@@ -258,6 +258,9 @@ std::vector<KeyDef> make_keys() {
     };
     add_machine<&TestConfig::src_machine>(t, "network_config.src_machine");
     add_machine<&TestConfig::dst_machine>(t, "network_config.dst_machine");
+    // The generator's request; "" leaves the choice to the receiver (its first --modes).
+    t.push_back(enum_key("network_config.dst_machine.receiver_mode", {"", "xdp", "baseline"},
+                         EBT_FIELD(c.dst_machine.receiver_mode)));
     t.push_back(enum_key("network_config.xdp_mode", {"auto", "native", "generic"}, EBT_FIELD(c.xdp_mode)));
     t.push_back(simple("network_config.discovery.enabled", KeyType::Bool, EBT_FIELD(c.discovery.enabled)));
     t.push_back(enum_key("network_config.discovery.method", {"mdns"}, EBT_FIELD(c.discovery.method)));
@@ -345,10 +348,12 @@ void put(json::object& root, const std::string& path, json::value v) {
 // ==================================================================== KeyDef
 
 std::string choice_expect(const std::vector<std::string>& values) {
-    if (values.size() == 1) return "expected " + values[0];
-    if (values.size() == 2) return "expected " + values[0] + " or " + values[1];
+    // An empty value (a key whose default is "none chosen") shows as "".
+    auto shown = [&](size_t i) { return values[i].empty() ? std::string("\"\"") : values[i]; };
+    if (values.size() == 1) return "expected " + shown(0);
+    if (values.size() == 2) return "expected " + shown(0) + " or " + shown(1);
     std::string out = "expected one of ";
-    for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + values[i];
+    for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + shown(i);
     return out;
 }
 

@@ -82,6 +82,7 @@ TEST(ConfigDefaults, BuiltInValues) {
     EXPECT_EQ(c.dst_machine.interface, "eth0");
     EXPECT_EQ(c.dst_machine.mac, "");
     EXPECT_EQ(c.dst_machine.control_port, 8080);
+    EXPECT_EQ(c.dst_machine.receiver_mode, "");  // the receiver's own default
     EXPECT_EQ(c.xdp_mode, "auto");
     EXPECT_FALSE(c.discovery.enabled);
     EXPECT_EQ(c.discovery.method, "mdns");
@@ -203,6 +204,7 @@ TEST(ConfigPrecedence, EveryOverrideMaps) {
     o.interface = "enp1s0f0";
     o.xdp_mode = "native";
     o.control_port = "9090";
+    o.receiver_mode = "baseline";
     TestConfig c = resolve_config("", "", o);
     EXPECT_EQ(c.dst_machine.ip, "10.0.0.2");
     EXPECT_EQ(c.dst_machine.mac, "02:00:00:AA:bb:01");
@@ -216,6 +218,7 @@ TEST(ConfigPrecedence, EveryOverrideMaps) {
     EXPECT_EQ(c.dst_machine.interface, "enp1s0f0");
     EXPECT_EQ(c.xdp_mode, "native");
     EXPECT_EQ(c.dst_machine.control_port, 9090);
+    EXPECT_EQ(c.dst_machine.receiver_mode, "baseline");
 
     ConfigOverrides l;
     l.listen = "192.168.1.5";
@@ -619,8 +622,8 @@ TestConfig busy_config() {
     c.patterns[3].rate = 5;
     c.patterns[3].duration = 0.01;
     c.patterns[4].name = "c";
-    c.src_machine = {"1.2.3.4", "", "02:00:00:00:00:01", 1, "fd00::1"};
-    c.dst_machine = {"5.6.7.8", "veth1", "", 65535, "fd00:0:0:1::ffff:fff0"};
+    c.src_machine = {"1.2.3.4", "", "02:00:00:00:00:01", 1, "fd00::1", ""};
+    c.dst_machine = {"5.6.7.8", "veth1", "", 65535, "fd00:0:0:1::ffff:fff0", "baseline"};
     c.xdp_mode = "generic";
     c.discovery = {true, "mdns", 2.75};
     c.sample_rate = 1.0 / 7;
@@ -664,6 +667,7 @@ TEST(ConfigJson, RoundTripIsExact) {
         }
         EXPECT_EQ(wire.src_machine.mac, c.src_machine.mac);
         EXPECT_EQ(wire.dst_machine.control_port, c.dst_machine.control_port);
+        EXPECT_EQ(wire.dst_machine.receiver_mode, c.dst_machine.receiver_mode);
         EXPECT_EQ(wire.discovery.timeout, c.discovery.timeout);
         EXPECT_EQ(wire.real_time.enabled, c.real_time.enabled);
         EXPECT_EQ(wire.preset, c.preset);
@@ -1134,7 +1138,8 @@ TEST(ConfigFlags, EachProgramsFlagsParseIntoOverrides) {
     for (const auto& f : config_flags(Program::Receiver)) names.push_back(f.name);
     EXPECT_EQ(names, (std::vector<std::string>{"name", "results-dir", "interface", "xdp-mode", "control-port"}));
     auto gen = config_flags(Program::Generator);
-    ASSERT_EQ(gen.size(), 10u);
+    ASSERT_EQ(gen.size(), 11u);
+    EXPECT_EQ(gen.back().name, "receiver-mode");
     EXPECT_EQ(cli::help_text({gen[0]}, 23), "  --dst-ip IP          receiver address (network_config.dst_machine.ip)\n");
     EXPECT_EQ(cli::help_text({config_flag(Program::Receiver, "xdp-mode")}, 25),
               "  --xdp-mode MODE        auto | native | generic (default auto: native where the driver has it)\n");
@@ -1176,4 +1181,71 @@ TEST(ConfigFlags, EnumValuesAndOwnFlagParsers) {
     EXPECT_EQ(msg([] { parse_flag_choice("test-action", "x", {"drop", "pass", "tx"}); }),
               "--test-action: expected drop, pass or tx, got 'x'");
     EXPECT_EQ(msg([] { check_flag_ipv4("listen", "1.2.3"); }), "--listen: expected an IPv4 address, got '1.2.3'");
+}
+
+// ---------------------------------------------------------------- receiver_mode
+
+// network_config.dst_machine.receiver_mode: "" (the receiver's default), xdp
+// or baseline; --receiver-mode for dpdk-gen only; it travels in configure.
+TEST(ConfigReceiverMode, ValuesFromYamlFlagAndJson) {
+    for (const std::string mode : {"xdp", "baseline"}) {
+        EXPECT_EQ(from_yaml("network_config:\n  dst_machine:\n    receiver_mode: " + mode + "\n").dst_machine.receiver_mode,
+                  mode);
+        ConfigOverrides o;
+        o.receiver_mode = mode;
+        EXPECT_EQ(resolve_config("", "", o).dst_machine.receiver_mode, mode);
+    }
+    EXPECT_EQ(from_yaml("network_config:\n  dst_machine:\n    receiver_mode: \"\"\n").dst_machine.receiver_mode, "");
+    EXPECT_EQ(key_values("network_config.dst_machine.receiver_mode"), (std::vector<std::string>{"", "xdp", "baseline"}));
+    // Only the destination has it: the generator asks the receiver.
+    expect_msg(yaml_error("network_config:\n  src_machine:\n    receiver_mode: xdp\n"),
+               {"unknown key 'network_config.src_machine.receiver_mode'"});
+}
+
+TEST(ConfigReceiverMode, BadValuesAreOneLineNamingKeyOrFlagAndTheValues) {
+    EXPECT_EQ(yaml_error("network_config:\n  dst_machine:\n    receiver_mode: ebpf\n"),
+              "config.yaml:3: network_config.dst_machine.receiver_mode: expected one of \"\", xdp, baseline, got \"ebpf\"");
+    expect_msg(yaml_error("network_config:\n  dst_machine:\n    receiver_mode: XDP\n"),
+               {"network_config.dst_machine.receiver_mode", "xdp, baseline", "got \"XDP\""});
+    const std::string flag = error_of([] {
+        ConfigOverrides o;
+        o.receiver_mode = "Baseline";
+        resolve_config("", "", o);
+    });
+    EXPECT_EQ(flag, "--receiver-mode: expected one of \"\", xdp, baseline, got \"Baseline\"");
+    expect_msg(error_of([] { config_from_json(json::parse(R"({"network_config": {"dst_machine": {"receiver_mode": 1}}})")); }),
+               {"network_config.dst_machine.receiver_mode", "got 1"});
+    expect_msg(error_of([] { config_from_json(json::parse(R"({"network_config": {"dst_machine": {"receiver_mode": "afxdp"}}})")); }),
+               {"network_config.dst_machine.receiver_mode", "xdp, baseline", "got \"afxdp\""});
+    TestConfig c;
+    c.dst_machine.receiver_mode = "both";
+    expect_msg(error_of([&] { validate(c); }), {"network_config.dst_machine.receiver_mode", "got \"both\""});
+}
+
+TEST(ConfigReceiverMode, JsonRoundTripKeepsIt) {
+    EXPECT_EQ(to_json(TestConfig{}).at("network_config").at("dst_machine").at("receiver_mode").as_string(), "");
+    for (const std::string mode : {"", "xdp", "baseline"}) {
+        TestConfig c;
+        c.dst_machine.receiver_mode = mode;
+        const json::object o = to_json(c);
+        EXPECT_EQ(o.at("network_config").at("dst_machine").at("receiver_mode").as_string(), mode);
+        // As the configure message carries it: through text.
+        const TestConfig back = config_from_json(json::parse(json::serialize(o)));
+        EXPECT_EQ(back.dst_machine.receiver_mode, mode);
+        EXPECT_EQ(json::serialize(to_json(back)), json::serialize(o));
+    }
+}
+
+TEST(ConfigReceiverMode, GeneratorFlagOnly) {
+    const auto spec = config_flag(Program::Generator, "receiver-mode");
+    EXPECT_TRUE(spec.takes_value);
+    EXPECT_NE(cli::help_text({spec}, 23).find("xdp | baseline"), std::string::npos);
+    EXPECT_NE(cli::help_text({spec}, 23).find("network_config.dst_machine.receiver_mode"), std::string::npos);
+    EXPECT_THROW(config_flag(Program::Receiver, "receiver-mode"), std::out_of_range);
+    std::vector<std::string> argv_text = {"dpdk-gen", "--receiver-mode", "baseline"};
+    std::vector<char*> argv;
+    for (auto& a : argv_text) argv.push_back(a.data());
+    const auto args = cli::parse(static_cast<int>(argv.size()), argv.data(), config_flags(Program::Generator));
+    EXPECT_EQ(overrides_from(args, Program::Generator).receiver_mode, "baseline");
+    EXPECT_FALSE(overrides_from(args, Program::Receiver).receiver_mode);
 }
