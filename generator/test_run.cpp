@@ -98,7 +98,11 @@ TestRun::TestRun(RunSetup setup, Port& port, TxPlan plan, std::vector<unsigned> 
 int TestRun::execute() {
     RunSignals::install();
     begin();
-    if (!coordinate() || !open_results()) return 1;
+    if (!coordinate() || !open_results()) {
+        record_.status = "incomplete";  // what a session records for this trial
+        record_.status_reason = incomplete_;
+        return 1;
+    }
     prepare();
     if (incomplete_.empty()) run_and_sample();
     collect();
@@ -142,7 +146,8 @@ bool TestRun::coordinate() {
         }
         if (setup_.dst_mac) dst_mac_ = *setup_.dst_mac;
     } catch (const std::exception& e) {
-        log::error(std::string("coordination failed: ") + e.what());
+        incomplete_ = std::string("coordination failed: ") + e.what();
+        log::error(incomplete_);
         link_lost_ = true;
         if (port_driver(port_.id()) == "net_af_xdp" && !filter_supplied_)
             log::error(
@@ -181,7 +186,8 @@ bool TestRun::open_results() {
     try {
         dir_ = create_results_dir(cfg_.results_dir, "two_machine", results_dir_name(record_.started_at, record_.name));
     } catch (const std::exception& e) {
-        log::error(e.what());
+        incomplete_ = e.what();
+        log::error(incomplete_);
         if (link_) link_->abort(e.what());
         link_lost_ = true;
         return false;

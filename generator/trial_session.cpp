@@ -68,7 +68,9 @@ int TrialSession::execute() {
     summary_.link_speed_mbps = link_mbps_;
     summary_.packet_size = setup_.cfg.packet_size;
     summary_.flows = setup_.cfg.flows;
-    summary_.receiver_mode = "xdp";
+    // The mode asked for; the receiver's report says which one it used
+    // (its default when none was asked for).
+    summary_.receiver_mode = setup_.cfg.dst_machine.receiver_mode;
     if (!open()) return 1;
     try {
         opts_.searching() ? run_search() : run_sweep();
@@ -159,7 +161,7 @@ TrialRow TrialSession::run_trial(double load_pps, double duration_s, const std::
     }
     row.traffic_s = gen.elapsed_s;
     row.overhead_s = std::max(0.0, wall_s - gen.elapsed_s);
-    row.status = rec.status;
+    row.status = rc == 0 ? rec.status : "incomplete";
     summary_.trials.push_back(row);
     if (rc != 0 || run.link_lost())
         throw SessionEnded("trial " + std::to_string(row.index) + " incomplete: " +

@@ -148,7 +148,7 @@ json::object summary_json(const SessionSummary& s) {
                               {"link_speed_mbps", s.link_speed_mbps ? json::value(s.link_speed_mbps) : json::value(nullptr)}}},
         {"frame", json::object{{"on_wire_bytes", on_wire_bytes(s)}, {"packet_size", s.packet_size}}},
         {"flows", s.flows},
-        {"receiver_mode", s.receiver_mode},
+        {"receiver_mode", s.receiver_mode.empty() ? json::value(nullptr) : json::value(s.receiver_mode)},
         {"overhead", json::object{{"per_trial_mean_s", o.mean_s},
                                   {"per_trial_max_s", o.max_s},
                                   {"method", "wall time of each trial minus its traffic time"}}},

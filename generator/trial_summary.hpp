@@ -55,7 +55,7 @@ struct SessionSummary {
     uint32_t link_speed_mbps = 0;        // 0: unknown
     uint32_t packet_size = 0;            // the frame without FCS
     uint32_t flows = 0;
-    std::string receiver_mode;
+    std::string receiver_mode;           // xdp | baseline; "" (null) until a receiver reported one
     std::vector<TrialRow> trials;
     std::optional<SearchSummary> search;
 };
