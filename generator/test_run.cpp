@@ -93,6 +93,7 @@ TestRun::TestRun(RunSetup setup, Port& port, TxPlan plan, std::vector<unsigned> 
                                                            : LiveMode::kLines),
       drift_(tsc_cal),
       trial_(trial),
+      status_(trial && trial->status ? *trial->status : own_status_),
       sched_total_(plan_.threads.size()) {}
 
 int TestRun::execute() {
@@ -163,12 +164,6 @@ bool TestRun::coordinate() {
 
 bool TestRun::open_results() {
     record_.started_at = now_iso8601();
-    if (trial_) {  // the session's endpoints, directory and log
-        dir_ = trial_->dir;
-        return true;
-    }
-    // /health, /status, /metrics on this machine too, as on the destination;
-    // a taken port costs the endpoints, not the test.
     status_.modify([&](StatusSnapshot& st) {
         st.role = "generator";
         st.state = "configured";
@@ -176,6 +171,12 @@ bool TestRun::open_results() {
         st.test_name = record_.name;
         st.duration_s = plan_.schedule ? plan_.schedule->duration_s : cfg_.duration_s;
     });
+    if (trial_) {  // the session's endpoints, directory and log
+        dir_ = trial_->dir;
+        return true;
+    }
+    // /health, /status, /metrics on this machine too, as on the destination;
+    // a taken port costs the endpoints, not the test.
     try {
         http_.emplace("0.0.0.0", cfg_.src_machine.control_port, status_, 64);
         log::info("HTTP /health /status /metrics on port " + std::to_string(http_->port()));

@@ -51,6 +51,7 @@ struct RunSignals {
 // prints nothing of its own and leaves the port open.
 struct TrialContext {
     ReceiverLink* link = nullptr;   // nullptr: uncoordinated
+    SharedStatus* status = nullptr; // the session's /status, /metrics
     ClockOffset clock;
     uint16_t test_id = 0;
     std::string dir;
@@ -115,7 +116,10 @@ private:
     ReceiverLink* link_ = nullptr;
     bool link_lost_ = false;
     std::array<uint8_t, 6> dst_mac_{};
-    SharedStatus status_;
+    // /status's snapshot: a single test's own, or the session's (its
+    // endpoints serve every trial).
+    SharedStatus own_status_;
+    SharedStatus& status_;
     std::optional<StatusServer> http_;
     std::string dir_;
     // TX lcore contexts (not movable: they hold atomics).

@@ -24,26 +24,7 @@ std::string verdict(const TrialRow& row, const std::vector<search::Goal>& goals)
 }  // namespace
 
 void TrialSession::run_search() {
-    const TestConfig& cfg = setup_.cfg;
-    search::SearchConfig sc;
-    if (opts_.max_load)
-        sc.max_load_pps = resolve_load_pps("search-max-load", *opts_.max_load, cfg, link_mbps_);
-    else if (link_mbps_ > 0)
-        sc.max_load_pps = resolve_load_pps("search-max-load", "100%", cfg, link_mbps_);
-    else
-        throw ConfigError("--search-max-load: needed, the port reports no link speed to take 100% of");
-    sc.min_load_pps = opts_.min_load ? resolve_load_pps("search-min-load", *opts_.min_load, cfg, link_mbps_)
-                                     : std::max(1.0, sc.max_load_pps / 1000);
-    sc.goals = opts_.goals;
-    sc.warmup_s = opts_.warmup_s;
-    sc.time_limit_s = opts_.time_limit_s.value_or(1800);
-    sc.repeats = opts_.repeats;
-    sc.confirm_duration_s = opts_.confirm_s;
-    try {
-        search::validate(sc);
-    } catch (const std::invalid_argument& e) {
-        throw ConfigError(std::string("--search: ") + e.what());
-    }
+    const search::SearchConfig& sc = search_config_;
     log::info("search " + *opts_.search_preset + ": loads " + fixed_text(sc.min_load_pps, 0) + " to " +
               fixed_text(sc.max_load_pps, 0) + " pps, " + std::to_string(sc.goals.size()) + " goal(s), time limit " +
               fixed_text(sc.time_limit_s, 0) + " s");

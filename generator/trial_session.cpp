@@ -71,16 +71,19 @@ int TrialSession::execute() {
     // The mode asked for; the receiver's report says which one it used
     // (its default when none was asked for).
     summary_.receiver_mode = setup_.cfg.dst_machine.receiver_mode;
+    try {
+        // A load or goal that only the link speed shows to be bad: one
+        // line and exit 2 before a connection or a directory exists.
+        resolve_loads();
+    } catch (const ConfigError& e) {
+        std::fprintf(stderr, "dpdk-gen: error: %s\n", e.what());
+        return 2;
+    }
     if (!open()) return 1;
     try {
         opts_.searching() ? run_search() : run_sweep();
     } catch (const SessionEnded& e) {
         incomplete_ = e.what();
-    } catch (const ConfigError& e) {
-        // A load or goal that only the link speed shows to be bad.
-        std::fprintf(stderr, "dpdk-gen: error: %s\n", e.what());
-        link_->end();
-        return 2;
     }
     return finish();
 }
@@ -100,6 +103,20 @@ bool TrialSession::open() {
                                   results_dir_name(summary_.created_at, setup_.cfg.name + "_" + summary_.kind));
         std::filesystem::create_directory(dir_ + "/trials");
         std::filesystem::remove(dir_ + "/raw_data");  // a session's raw data is its trials'
+        // /health, /status, /metrics as for a single test, for the whole
+        // session (each trial shows its own id); a taken port costs the
+        // endpoints, not the session.
+        status_.modify([&](StatusSnapshot& st) {
+            st.role = "generator";
+            st.state = "configured";
+            st.test_name = setup_.cfg.name;
+        });
+        try {
+            http_.emplace("0.0.0.0", setup_.cfg.src_machine.control_port, status_, 64);
+            log::info("HTTP /health /status /metrics on port " + std::to_string(http_->port()));
+        } catch (const std::exception& e) {
+            log::warn(std::string(e.what()) + ": no HTTP endpoints on this side");
+        }
 
     } catch (const std::exception& e) {
         log::error(std::string("trial session: ") + e.what());
@@ -134,10 +151,16 @@ TrialRow TrialSession::run_trial(double load_pps, double duration_s, const std::
     row.dir = std::string("trials/") + name;
     std::filesystem::create_directories(dir_ + "/" + row.dir + "/raw_data");
 
-    TxPlan plan = plan_run(s, link_mbps_, tsc_cal_.hz);
+    TxPlan plan;
+    try {
+        plan = plan_run(s, link_mbps_, tsc_cal_.hz);
+    } catch (const ConfigError& e) {  // a load the search chose that the port cannot take
+        throw SessionEnded("trial " + std::to_string(row.index) + " at " + fixed_text(row.load_pps, 0) +
+                           " pps: " + e.what());
+    }
     row.intended = plan.total_packets;
     if (++next_id_ == 0) ++next_id_;  // each trial its own id: stragglers are stale
-    TrialContext ctx{link_.get(), clock_, next_id_, dir_ + "/" + row.dir};
+    TrialContext ctx{link_.get(), &status_, clock_, next_id_, dir_ + "/" + row.dir};
     const auto wall0 = std::chrono::steady_clock::now();
     TestRun run(std::move(s), port_, std::move(plan), lcores_, tsc_cal_, filter_supplied_, &ctx);
     const int rc = run.execute();
@@ -195,9 +218,35 @@ void TrialSession::show(const TrialRow& row, const std::string& verdict, std::op
               (eta_s ? ", ETA " + fixed_text(*eta_s, 0) + " s" : std::string()));
 }
 
+void TrialSession::resolve_loads() {
+    const TestConfig& cfg = setup_.cfg;
+    if (!opts_.searching()) {
+        for (const auto& text : opts_.loads) sweep_loads_.push_back(resolve_load_pps("trials", text, cfg, link_mbps_));
+        return;
+    }
+    search::SearchConfig& sc = search_config_;
+    if (opts_.max_load)
+        sc.max_load_pps = resolve_load_pps("search-max-load", *opts_.max_load, cfg, link_mbps_);
+    else if (link_mbps_ > 0)
+        sc.max_load_pps = resolve_load_pps("search-max-load", "100%", cfg, link_mbps_);
+    else
+        throw ConfigError("--search-max-load: needed, the port reports no link speed to take 100% of");
+    sc.min_load_pps = opts_.min_load ? resolve_load_pps("search-min-load", *opts_.min_load, cfg, link_mbps_)
+                                     : std::max(1.0, sc.max_load_pps / 1000);
+    sc.goals = opts_.goals;
+    sc.warmup_s = opts_.warmup_s;
+    sc.time_limit_s = opts_.time_limit_s.value_or(1800);
+    sc.repeats = opts_.repeats;
+    sc.confirm_duration_s = opts_.confirm_s;
+    try {
+        search::validate(sc);
+    } catch (const std::invalid_argument& e) {
+        throw ConfigError(std::string("--search: ") + e.what());
+    }
+}
+
 void TrialSession::run_sweep() {
-    std::vector<double> loads;
-    for (const auto& text : opts_.loads) loads.push_back(resolve_load_pps("trials", text, setup_.cfg, link_mbps_));
+    const std::vector<double>& loads = sweep_loads_;
     double overhead_sum = 0;
     for (size_t i = 0; i < loads.size(); ++i) {
         const TrialRow row = run_trial(loads[i], opts_.trial_duration_s, "sweep");

@@ -23,6 +23,7 @@
 #include "options.hpp"
 #include "port.hpp"
 #include "receiver_link.hpp"
+#include "status_server.hpp"
 #include "trial_summary.hpp"
 #include "tsc_calibration.hpp"
 
@@ -39,10 +40,14 @@ public:
     TrialSession(RunSetup setup, Port& port, uint32_t link_mbps, std::vector<unsigned> lcores,
                  const TscCalibration& tsc_cal, bool filter_supplied);
     // The whole session; the exit status (0 complete, 1 incomplete, 2 a
-    // bad load or goal found once the port's link speed is known).
+    // bad load or goal found once the port's link speed is known, before
+    // anything is connected or written).
     int execute();
 
 private:
+    // The loads, or the search's configuration, in pps for this port's
+    // link speed.  Throws ConfigError naming the flag.
+    void resolve_loads();
     bool open();
     // Runs one trial and records its row; throws SessionEnded when the
     // trial could not complete (the session then ends).
@@ -59,7 +64,11 @@ private:
     std::vector<unsigned> lcores_;
     TscCalibration tsc_cal_;
     bool filter_supplied_;
+    std::vector<double> sweep_loads_;
+    search::SearchConfig search_config_;
     std::unique_ptr<ReceiverLink> link_;
+    SharedStatus status_;                 // each trial updates it
+    std::optional<StatusServer> http_;    // /health, /status, /metrics for the session
     ClockOffset clock_;
     std::string dir_;
     uint16_t next_id_ = 0;

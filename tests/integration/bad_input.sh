@@ -99,6 +99,11 @@ expect_bad "no dst mac" "--no-coordination needs the destination MAC: pass --dst
 expect_bad "receiver flag" "--xdp-mode: expected one of auto, native, generic" -- "$XDP_RECV" --xdp-mode turbo --results-dir "$WORK/res"
 expect_bad "receiver interface" "no interface 'no_such_if0'" -- "$XDP_RECV" --interface no_such_if0 --results-dir "$WORK/res"
 expect_bad "rate over link speed" "traffic_config.packet_rate: .* over the port's link speed" -- "$DPDK_GEN" "${EAL[@]}" -- --rate 11Gbps --size 60 --no-coordination --dst-mac 02:00:00:00:00:02 --results-dir "$WORK/res"
+# Trial mode: the flags, and a load only the port's link speed shows to be
+# too high (exit 2 before a connection or a directory exists).
+expect_bad "search max load over link" "--search-max-load: load \"11Gbps\"" "over the port's link speed" -- "$DPDK_GEN" "${EAL[@]}" -- --search ndr-pdr --search-max-load 11Gbps --size 60 --dst-ip 198.18.0.2 --results-dir "$WORK/res"
+expect_bad "trials with count" "--count: not with --trials" -- "$DPDK_GEN" "${EAL[@]}" -- --trials 1kpps,2kpps --count 5 --dst-ip 198.18.0.2 --results-dir "$WORK/res"
+expect_bad "goal ratio" "--goal: NDR loss: expected a ratio from 0 to 1" -- "$DPDK_GEN" "${EAL[@]}" -- --search ndr-pdr --goal "NDR:loss=2" --dst-ip 198.18.0.2 --results-dir "$WORK/res"
 expect_bad "rate unit" "--rate: expected packets per second" "got \"5Gbit\"" -- "$DPDK_GEN" "${EAL[@]}" -- --rate 5Gbit --no-coordination --dst-mac 02:00:00:00:00:02 --results-dir "$WORK/res"
 expect_bad "seq faults flow" "--test-seq-faults: expected a flow id in 0..1" -- "$DPDK_GEN" "${EAL[@]}" -- --flows 2 --test-seq-faults skip:2:0 --no-coordination --dst-mac 02:00:00:00:00:02 --results-dir "$WORK/res"
 

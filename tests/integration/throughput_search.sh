@@ -99,11 +99,20 @@ for p in ("throughput_vs_frame_size", "loss_vs_load", "latency_vs_load"):
 check(os.path.getsize(f"{out}/report.md") > 0, "report.md")
 EOF
 
-# --- 2. Unshaped: the generator is the limit.
+# --- 2. Unshaped: the generator is the limit.  While it runs, the
+# session's /status on the source side answers as dpdk-gen's.
 "${GEN[@]}" --vdev "$VDEV" -- --dst-ip "$DST_IP" --flows 4 --size 60 \
   --search ndr-pdr --search-max-load 100% --search-time-limit 8 --latency-trials 0 --results-dir "$WORK/gen" \
-  --summary-json --name Unshaped >"$WORK/unshaped.out" 2>"$WORK/unshaped.err" ||
-  { cat "$WORK/unshaped.err" >&2; fail "unshaped search failed"; }
+  --summary-json --name Unshaped >"$WORK/unshaped.out" 2>"$WORK/unshaped.err" &
+GEN_PID=$!
+wait_for "$WORK/unshaped.err" 'HTTP /health /status /metrics on port 8080' 30 "$GEN_PID"
+ip netns exec "$SRC_NS" $PY -c '
+import json, sys, urllib.request
+d = json.load(urllib.request.urlopen(f"http://{sys.argv[1]}:8080/status", timeout=5))
+assert d["role"] == "generator" and d["test_name"] == "Unshaped", d
+' "$SRC_IP" || fail "dpdk-gen /status during the session"
+wait "$GEN_PID" || { cat "$WORK/unshaped.err" >&2; fail "unshaped search failed"; }
+GEN_PID=""
 
 check_generator_limited() {  # NAME: every goal flagged, the summary says who was the limit
   $PY - "$WORK/$1.out" "$SCHEMA" "$1" <<'EOF' || { cat "$WORK/$1.err" >&2; fail "$1: not reported as the generator's limit"; }
