@@ -18,21 +18,8 @@ double parse_seconds_or_zero(std::string_view flag, const std::string& text, dou
     return parse_flag_seconds(flag, text, max_s);
 }
 
-// A ratio in [0, 1] as std::stod reads the whole text.
-double parse_ratio(const std::string& what, const std::string& text) {
-    size_t used = 0;
-    double v = -1;
-    try {
-        v = std::stod(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != text.size() || !(v >= 0 && v <= 1))
-        fail("goal", what + ": expected a ratio from 0 to 1, got \"" + text + "\"");
-    return v;
-}
-
-double parse_goal_seconds(const std::string& what, const std::string& text) {
+// A number as std::stod reads the whole text; NaN when it does not.
+double whole_number(const std::string& text) {
     size_t used = 0;
     double v = 0;
     try {
@@ -40,7 +27,18 @@ double parse_goal_seconds(const std::string& what, const std::string& text) {
     } catch (const std::exception&) {
         used = 0;
     }
-    if (used != text.size() || !(v > 0) || v > 86400)
+    return used == text.size() && used > 0 ? v : std::nan("");
+}
+
+double parse_ratio(const std::string& what, const std::string& text) {
+    const double v = whole_number(text);
+    if (!(v >= 0 && v <= 1)) fail("goal", what + ": expected a ratio from 0 to 1, got \"" + text + "\"");
+    return v;
+}
+
+double parse_goal_seconds(const std::string& what, const std::string& text) {
+    const double v = whole_number(text);
+    if (!(v > 0 && v <= 86400))
         fail("goal", what + ": expected a positive number of seconds up to 86400, got \"" + text + "\"");
     return v;
 }

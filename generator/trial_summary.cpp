@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <sys/utsname.h>
@@ -10,6 +9,7 @@
 
 #include "json_text.hpp"
 #include "results.hpp"
+#include "run_info.hpp"
 
 namespace ebt {
 
@@ -113,14 +113,7 @@ json::value search_json(const SessionSummary& s) {
                         {"confirmation", confirmation}};
 }
 
-std::string num(double v, int digits) {
-    std::ostringstream o;
-    o.setf(std::ios::fixed);
-    o.precision(digits);
-    o << v;
-    return o.str();
-}
-std::string opt_text(const std::optional<double>& v, int digits) { return v ? num(*v, digits) : std::string("n/a"); }
+std::string opt_text(const std::optional<double>& v, int digits) { return v ? fixed_text(*v, digits) : std::string("n/a"); }
 
 }  // namespace
 
@@ -194,7 +187,7 @@ std::string summary_markdown(const SessionSummary& s) {
             std::string flags;
             if (g.generator_limited)
                 flags += "generator-limited (the generator, not the device, was the limit" +
-                         (g.generator_limit_pps ? ", at " + num(*g.generator_limit_pps, 0) + " pps" : std::string()) +
+                         (g.generator_limit_pps ? ", at " + fixed_text(*g.generator_limit_pps, 0) + " pps" : std::string()) +
                          "); ";
             if (g.max_load_is_lower_bound) flags += "max load passed: the device can do at least that; ";
             if (g.min_load_is_upper_bound) flags += "min load failed; ";
@@ -202,17 +195,17 @@ std::string summary_markdown(const SessionSummary& s) {
                   opt_text(g.relevant_lower_bound_pps, 0) + " | " + opt_text(g.relevant_upper_bound_pps, 0) + " | " +
                   opt_text(g.conditional_throughput_pps, 0) + " | " + flags + " |\n";
         }
-        md += "\n" + std::to_string(x.result.trials.size()) + " search trials, " + num(x.result.traffic_s, 1) +
+        md += "\n" + std::to_string(x.result.trials.size()) + " search trials, " + fixed_text(x.result.traffic_s, 1) +
               " s of traffic" + (x.result.time_limit_reached ? "; the time limit was reached" : "") + ".\n\n";
     }
     if (s.status != "complete") md += "**Incomplete:** " + s.status_reason + "\n\n";
     const Overhead o = overhead(s);
-    md += "Trial overhead (wall time beyond the traffic): mean " + num(o.mean_s, 3) + " s, max " + num(o.max_s, 3) +
+    md += "Trial overhead (wall time beyond the traffic): mean " + fixed_text(o.mean_s, 3) + " s, max " + fixed_text(o.max_s, 3) +
           " s.\n\n## Trials\n\n| # | purpose | load (pps) | duration (s) | sent | received | loss ratio | "
           "generator-limited | p99 latency (ns) | dir |\n|---|---|---|---|---|---|---|---|---|---|\n";
     for (const auto& t : s.trials)
-        md += "| " + std::to_string(t.index) + " | " + t.purpose + " | " + num(t.load_pps, 0) + " | " +
-              num(t.duration_s, 3) + " | " + std::to_string(t.sent) + " | " + std::to_string(t.received) + " | " +
+        md += "| " + std::to_string(t.index) + " | " + t.purpose + " | " + fixed_text(t.load_pps, 0) + " | " +
+              fixed_text(t.duration_s, 3) + " | " + std::to_string(t.sent) + " | " + std::to_string(t.received) + " | " +
               json_number_text(t.loss_ratio) + " | " +
               (t.generator_limited ? "yes: " + t.generator_limit_reason : std::string("no")) + " | " +
               (t.latency ? std::to_string(t.latency->p99_ns) : std::string("n/a")) + " | " + t.dir + " |\n";
